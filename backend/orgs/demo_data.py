@@ -139,6 +139,8 @@ def _build_users(
         specs.append((f"grid{grid.seq:03d}", "grid_worker", grid.code))
         if grid.seq % 5 == 0:
             specs.append((f"grid{grid.seq:03d}b", "grid_worker", grid.code))
+    # Names and phones follow the login's position, so they are stable as long as the org
+    # lists are; adding a street or department renumbers the logins after it anyway.
     users = []
     for i, (username, role, org_code) in enumerate(specs):
         display = "系统管理员" if role == "admin" else _display_name(i)
@@ -154,7 +156,6 @@ def build_demo_district() -> DemoDistrict:
         for seq, (code, name) in enumerate(DEPARTMENTS, start=1)
     )
     district, rest = geography[0], geography[1:]
-    orgs = (district, *departments, *rest)
-    by_type = {t: tuple(o for o in orgs if o.type == t) for t in ("street", "grid")}
-    users = _build_users(by_type["street"], departments, by_type["grid"])
-    return DemoDistrict(orgs=orgs, categories=build_categories(), users=users)
+    orgs = DemoDistrict(orgs=(district, *departments, *rest), categories=(), users=())
+    users = _build_users(orgs.streets, orgs.departments, orgs.grids)
+    return DemoDistrict(orgs=orgs.orgs, categories=build_categories(), users=users)
