@@ -22,7 +22,7 @@ from PIL import Image, ImageCms
 from media.errors import MediaError
 from media.exif import PhotoMeta, read_meta
 from media.phash import dhash
-from media.sniff import Kind, check_trailing_data, sniff_kind
+from media.sniff import Kind, check_structure, sniff_kind
 from media.watermark import Watermark, draw_watermark
 
 __all__ = [
@@ -168,7 +168,7 @@ def _open(data: bytes, limits: MediaLimits) -> tuple[Kind, Image.Image]:
     if len(data) > limits.max_bytes:
         raise MediaError("payload_too_large", f"the file is larger than {limits.max_bytes} bytes")
     kind = sniff_kind(data)
-    check_trailing_data(data, kind, limits.max_trailing_bytes)
+    check_structure(data, kind, limits.max_trailing_bytes)
     try:
         im = Image.open(io.BytesIO(data), formats=[_PILLOW_FORMAT[kind]])
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -12,7 +12,7 @@ from typing import Final, Literal
 
 from media.errors import MediaError
 
-__all__ = ["Kind", "check_trailing_data", "image_end", "sniff_kind"]
+__all__ = ["Kind", "check_structure", "image_end", "sniff_kind"]
 
 Kind = Literal["jpeg", "png", "webp", "heic"]
 
@@ -66,20 +66,30 @@ def sniff_kind(data: bytes) -> Kind:
 
 
 def image_end(data: bytes, kind: Kind) -> int:
-    """Offset just past the image's own structure; bytes after it are trailing data."""
+    """Offset just past the image's own structure; bytes after it are trailing data.
+
+    Raises `corrupt_image` where the container itself shows truncation and the decoder
+    would not notice (HEIC); JPEG and PNG truncation is left to the full decode."""
     if kind == "jpeg":
         return _jpeg_end(data)
     if kind == "png":
         return _png_end(data)
     if kind == "webp":
         riff_size = struct.unpack("<I", data[4:8])[0]
-        return min(len(data), 8 + riff_size + (riff_size & 1))
+        if 8 + riff_size > len(data):
+            raise MediaError("corrupt_image", "the WebP file is truncated")
+        return 8 + riff_size + (riff_size & 1)
     return _bmff_end(data)
 
 
-def check_trailing_data(data: bytes, kind: Kind, max_trailing_bytes: int) -> None:
-    """Reject polyglots: an archive, document or markup riding after the image, or a lot
-    of anything. Small trailers (camera maker notes such as Samsung's) are tolerated."""
+def check_structure(data: bytes, kind: Kind, max_trailing_bytes: int) -> None:
+    """Reject polyglots (an archive, document or markup riding with the image, or a lot of
+    anything after its end) and truncated containers. Small trailers (camera maker data
+    such as Samsung's) are tolerated."""
+    if _ends_with_zip_directory(data):
+        # Unzip tools find an archive from the end of the file, whatever box or segment
+        # encloses it, so this holds even for zips hidden inside the image's structure.
+        raise MediaError("unsupported_media", "the file is also a zip archive")
     end = image_end(data, kind)
     trailer = data[end:]
     if not trailer:
@@ -95,6 +105,22 @@ def check_trailing_data(data: bytes, kind: Kind, max_trailing_bytes: int) -> Non
             raise MediaError(
                 "unsupported_media", "the image carries an archive or document after its end"
             )
+
+
+def _ends_with_zip_directory(data: bytes) -> bool:
+    """True when `data` ends with a zip end-of-central-directory record, located exactly
+    as zip readers do: signature, then a comment whose length reaches the end of file.
+    Requiring both keeps the odds of a false hit in random pixel data negligible."""
+    n = len(data)
+    floor = max(0, n - 22 - 0xFFFF)
+    pos = data.rfind(b"PK\x05\x06", floor)
+    while pos >= 0:
+        if pos + 22 <= n:
+            comment_len = struct.unpack("<H", data[pos + 20 : pos + 22])[0]
+            if pos + 22 + comment_len == n:
+                return True
+        pos = data.rfind(b"PK\x05\x06", floor, pos)
+    return False
 
 
 def _jpeg_end(data: bytes, start: int = 0, depth: int = 0) -> int:
@@ -155,8 +181,12 @@ def _bmff_end(data: bytes) -> int:
             size = struct.unpack(">Q", data[pos + 8 : pos + 16])[0]
         elif size == 0:
             return n  # box runs to the end of the file by definition
-        if size < 8 or pos + size > n or not _is_box_type(box_type):
+        if size < 8 or not _is_box_type(box_type):
             return pos
+        if pos + size > n:
+            # libheif decodes a cut-off HEIC without complaint (grey tiles), so a box
+            # running past the end of the file is the truncation check for this format.
+            raise MediaError("corrupt_image", "the HEIC file is truncated")
         pos += size
     return pos
 

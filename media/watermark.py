@@ -85,33 +85,30 @@ _fonts = threading.local()
 
 
 def _load_font(font_path: str | None, size: int) -> ImageFont.FreeTypeFont:
-    cache: dict[tuple[str | None, int], ImageFont.FreeTypeFont]
+    """The caller's font, else the system CJK font, else Pillow's scalable default."""
+    cache: dict[tuple[str, int], ImageFont.FreeTypeFont]
     cache = _fonts.__dict__.setdefault("cache", {})
-    key = (font_path, size)
-    font = cache.get(key)
-    if font is None:
-        font = _open_font(font_path, size)
-        if len(cache) > 64:
-            cache.clear()
-        cache[key] = font
-    return font
-
-
-def _open_font(font_path: str | None, size: int) -> ImageFont.FreeTypeFont:
+    if len(cache) > 64:  # sizes vary with image width; keep the cache small
+        cache.clear()
     for path in (font_path, find_cjk_font()):
         if path is None:
             continue
+        if (path, size) in cache:
+            return cache[(path, size)]
         try:
-            return ImageFont.truetype(path, size)
+            font = cache[(path, size)] = ImageFont.truetype(path, size)
+            return font
         except OSError:
             log.warning("cannot load watermark font %s, trying the next one", path)
-    # Pillow's built-in font is scalable since 10.1 but has no CJK glyphs: Chinese text
-    # shows as boxes, the time and case number stay readable.
-    log.warning("no CJK font found; the watermark falls back to Pillow's default font")
-    font = ImageFont.load_default(size=size)
-    if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
-        raise RuntimeError("Pillow lacks FreeType support, needed for the watermark")
-    return font
+    if ("", size) not in cache:
+        # Scalable since Pillow 10.1 but without CJK glyphs: Chinese shows as boxes, the
+        # time and case number stay readable. Better a partial line than a failed upload.
+        log.warning("no CJK font found; the watermark falls back to Pillow's default font")
+        font = ImageFont.load_default(size=size)
+        if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
+            raise RuntimeError("Pillow lacks FreeType support, needed for the watermark")
+        cache[("", size)] = font
+    return cache[("", size)]
 
 
 def draw_watermark(im: Image.Image, watermark: Watermark, *, font_path: str | None) -> None:
