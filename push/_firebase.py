@@ -1,6 +1,6 @@
 """The only module that touches firebase-admin internals. Keep it that way.
 
-firebase-admin (7.x) has no public switch for the three things `FcmSender` needs:
+firebase-admin (7.x) has no public switch for the things `FcmSender` needs:
 
 1. Endpoint override. `messaging.send_each_async(app=...)` builds its `_MessagingService`
    with the hard-coded https://fcm.googleapis.com URL; tests and the benchmark point it
@@ -8,12 +8,17 @@ firebase-admin (7.x) has no public switch for the three things `FcmSender` needs
 2. No hidden retries. The SDK's async transport retries HTTP 500/503 up to four times
    with its own sleeps inside one `send_each_async` call, ignoring Retry-After. Retries
    belong to the backend's outbox relay, which persists attempts and honours
-   Retry-After across restarts, so we install a client with retries off.
-3. Closing inside a running loop. `_MessagingService.close()` (called by
+   Retry-After across restarts.
+3. HTTP settings. Over HTTP/1.1 (a proxy, or the fake without HTTP/2) httpcore's pool
+   slows down quadratically with hundreds of queued requests; we want HTTP/2 whenever
+   the far end speaks it (prior knowledge for the fake) and a keep-alive pool otherwise.
+4. Closing inside a running loop. `_MessagingService.close()` (called by
    `firebase_admin.delete_app`) uses `asyncio.run`, which fails inside an event loop. We
    therefore never register the service on the App, and await the close ourselves.
 
-If an SDK upgrade breaks this module, the contract tests in tests/push fail loudly.
+So we build the service ourselves and give it our own async HTTP client. The service
+only ever calls `request()` and `aclose()` on it; auth is the SDK's own httpx auth flow
+(bearer token, refresh on 401). If an SDK upgrade breaks this, tests/push fails loudly.
 """
 
 from __future__ import annotations
@@ -22,10 +27,34 @@ import uuid
 from typing import Any
 
 import firebase_admin
+import httpx
 from firebase_admin import _http_client, messaging
-from firebase_admin._retry import HttpxRetry
 
 __all__ = ["FirebaseMessagingClient"]
+
+
+class _AsyncHttp:
+    """Drop-in for the SDK's `HttpxAsyncClient` as used by `_MessagingService`."""
+
+    def __init__(self, credential: Any, *, timeout: float, http1: bool, http2: bool) -> None:
+        self.client = httpx.AsyncClient(
+            http1=http1,
+            http2=http2,
+            timeout=timeout,
+            headers=_http_client.METRICS_HEADERS,
+            auth=_http_client.GoogleAuthCredentialFlow(credential),
+            # One chunk fans out 500 requests; over HTTP/1.1 keep all 100 connections
+            # alive between chunks instead of reconnecting 80 of them each time.
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=100),
+        )
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        response = await self.client.request(method, url, **kwargs)
+        # The service expects an httpx.HTTPStatusError for non-2xx answers.
+        return response.raise_for_status()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
 
 
 class FirebaseMessagingClient:
@@ -38,6 +67,7 @@ class FirebaseMessagingClient:
         project_id: str | None,
         base_url: str | None,
         timeout: float,
+        http1: bool,
         http2: bool,
     ) -> None:
         options: dict[str, Any] = {"httpTimeout": timeout}
@@ -57,20 +87,12 @@ class FirebaseMessagingClient:
             service._fcm_url = (
                 f"{base_url.rstrip('/')}/v1/projects/{self.app.project_id}/messages:send"
             )
-        # The client the constructor made (with SDK retries) is replaced, not used; it
-        # still owns a connection pool object, so it is closed in aclose().
+        # The constructor's own client (with SDK retries) is replaced, never used; it
+        # still owns a connection pool object, so aclose() closes it too.
         self._replaced = service._async_client
-        service._async_client = _http_client.HttpxAsyncClient(
-            credential=service._credential,
-            retry_config=HttpxRetry(max_retries=0),
-            timeout=timeout,  # type: ignore[arg-type]  # annotated int, any number works
-            http2=http2,
-        )
+        self._http = _AsyncHttp(service._credential, timeout=timeout, http1=http1, http2=http2)
+        service._async_client = self._http
         self._service = service
-
-    @property
-    def project_id(self) -> str:
-        return str(self.app.project_id)
 
     @property
     def send_url(self) -> str:
@@ -83,7 +105,7 @@ class FirebaseMessagingClient:
 
     async def aclose(self) -> None:
         try:
-            await self._service._async_client.aclose()
+            await self._http.aclose()
             await self._replaced.aclose()
             self._service._client.close()  # the sync requests session, never used
         finally:

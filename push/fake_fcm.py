@@ -260,6 +260,10 @@ class FakeFcm:
                 connections.add(task)
                 try:
                     await serve_connection(reader, writer, self._handle)
+                except asyncio.CancelledError:
+                    # Only stop() cancels these; ending normally keeps asyncio's stream
+                    # callback from logging the cancellation as an error.
+                    pass
                 finally:
                     connections.discard(task)
 
@@ -293,11 +297,16 @@ class FakeFcm:
         return StaticTokenCredential(self.access_token)
 
     def sender_options(self) -> dict[str, Any]:
-        """Keyword arguments for `build_sender("fcm", ...)` / `FcmSender(...)`."""
+        """Keyword arguments for `build_sender("fcm", ...)` / `FcmSender(...)`.
+
+        HTTP/2 like the real FCM (prior knowledge on plain http://); over HTTP/1.1
+        httpcore's pool gets slow with hundreds of requests in flight.
+        """
         return {
             "credentials": self.credential(),
             "project_id": self.project_id,
             "base_url": self.base_url,
+            "http1": self._ssl is not None,
         }
 
     # -- scripting and inspection -----------------------------------------------------

@@ -126,6 +126,8 @@ class FcmSender(PushSender):
 
     Each instance owns a uniquely named FirebaseApp, deleted by `close()`. `base_url`
     replaces https://fcm.googleapis.com (tests point it at `push.fake_fcm.FakeFcm`).
+    HTTP/2 is negotiated over TLS as FCM offers it; `http1=False` forces HTTP/2, which
+    on an http:// URL means prior knowledge (what the fake's `sender_options()` uses).
     """
 
     name = "fcm"
@@ -137,6 +139,7 @@ class FcmSender(PushSender):
         project_id: str | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
+        http1: bool = True,
         http2: bool = True,
         android_channels: Mapping[Priority, str] = DEFAULT_ANDROID_CHANNELS,
         retry_base_seconds: float = DEFAULT_RETRY_BASE_SECONDS,
@@ -148,6 +151,7 @@ class FcmSender(PushSender):
             project_id=project_id,
             base_url=base_url,
             timeout=timeout,
+            http1=http1,
             http2=http2,
         )
         self._channels = dict(android_channels)
