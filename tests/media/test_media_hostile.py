@@ -7,11 +7,12 @@ import os
 import struct
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pillow_heif
 import pytest
-from media_testkit import detailed_image, jpeg_bytes
 from PIL import Image
 
 from media import MediaError, MediaLimits, process_upload
@@ -74,13 +75,13 @@ def test_decompression_bomb_png_is_image_too_large(width: int, height: int) -> N
     assert_refused(data, "image_too_large", 413)
 
 
-def test_pixel_limit_is_configurable() -> None:
+def test_pixel_limit_is_configurable(jpeg_bytes: Callable[..., Any]) -> None:
     data = jpeg_bytes((200, 100))
     assert_refused(data, "image_too_large", 413, MediaLimits(max_pixels=19_999))
     assert process_upload(data, limits=MediaLimits(max_pixels=20_000)).width == 200
 
 
-def test_byte_limit_is_payload_too_large() -> None:
+def test_byte_limit_is_payload_too_large(jpeg_bytes: Callable[..., Any]) -> None:
     over = b"\xff\xd8\xff\xe0" + b"\x00" * (20 * 1024 * 1024)
     assert_refused(over, "payload_too_large", 413)
     data = jpeg_bytes()
@@ -97,11 +98,11 @@ def test_byte_limit_is_payload_too_large() -> None:
         pytest.param(os.urandom(70 * 1024), id="large"),
     ],
 )
-def test_jpeg_polyglot_is_refused(trailer: bytes) -> None:
+def test_jpeg_polyglot_is_refused(jpeg_bytes: Callable[..., Any], trailer: bytes) -> None:
     assert_refused(jpeg_bytes() + trailer, "unsupported_media", 415)
 
 
-def test_png_and_webp_polyglots_are_refused() -> None:
+def test_png_and_webp_polyglots_are_refused(detailed_image: Callable[..., Any]) -> None:
     im = detailed_image((64, 48))
     assert_refused(saved(im, "PNG") + zip_bytes(), "unsupported_media", 415)
     assert_refused(saved(im, "WEBP") + zip_bytes(), "unsupported_media", 415)
@@ -112,7 +113,9 @@ def test_heic_polyglot_is_refused(photos: Path) -> None:
     assert_refused(data + zip_bytes(), "unsupported_media", 415)
 
 
-def test_small_maker_trailer_and_multi_picture_jpeg_are_accepted() -> None:
+def test_small_maker_trailer_and_multi_picture_jpeg_are_accepted(
+    detailed_image: Callable[..., Any], jpeg_bytes: Callable[..., Any]
+) -> None:
     # Samsung writes a small "SEFH/SEFT" trailer after EOI; MPO (phones' multi-picture
     # JPEG) stores a second JPEG after the first. Both are legitimate photos.
     assert process_upload(jpeg_bytes() + b"\x00" * 100 + b"SEFHSEFT").width == 64
@@ -125,7 +128,7 @@ def test_small_maker_trailer_and_multi_picture_jpeg_are_accepted() -> None:
 
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
-def test_truncated_image_is_corrupt(fmt: str) -> None:
+def test_truncated_image_is_corrupt(detailed_image: Callable[..., Any], fmt: str) -> None:
     data = saved(detailed_image((400, 300)), fmt)
     assert process_upload(data).width == 400
     assert_refused(data[: len(data) * 2 // 3], "corrupt_image", 422)
@@ -136,7 +139,7 @@ def test_truncated_heic_is_corrupt(photos: Path) -> None:
     assert_refused(data[: len(data) // 2], "corrupt_image", 422)
 
 
-def test_right_magic_with_garbage_is_corrupt() -> None:
+def test_right_magic_with_garbage_is_corrupt(detailed_image: Callable[..., Any]) -> None:
     assert_refused(b"\xff\xd8\xff\xe0" + os.urandom(2000), "corrupt_image", 422)
     assert_refused(b"\x89PNG\r\n\x1a\n" + os.urandom(2000), "corrupt_image", 422)
     # Valid headers, then the entropy-coded data scrambled.
@@ -164,7 +167,7 @@ def test_non_images_are_unsupported(data: bytes) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["GIF", "TIFF", "BMP", "PDF", "ICO", "PPM"])
-def test_other_image_formats_are_unsupported(fmt: str) -> None:
+def test_other_image_formats_are_unsupported(detailed_image: Callable[..., Any], fmt: str) -> None:
     data = saved(detailed_image((64, 48)), fmt)
     assert_refused(data, "unsupported_media", 415)
 
@@ -175,7 +178,7 @@ def test_avif_is_not_taken_for_heic() -> None:
     assert_refused(ftyp + b"\x00" * 64, "unsupported_media", 415)
 
 
-def test_accepted_formats_report_their_content_type() -> None:
+def test_accepted_formats_report_their_content_type(detailed_image: Callable[..., Any]) -> None:
     im = detailed_image((120, 90))
     heif = pillow_heif.from_pillow(im)
     heic_out = io.BytesIO()

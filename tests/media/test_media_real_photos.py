@@ -8,17 +8,20 @@ code under test.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from media_testkit import PHOTOS, jpeg_markers
 from PIL import Image
 
 from media import Watermark, process_upload
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Same location as the `photos` fixture; needed here at collection time to list the files.
+PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "photos"
 WATERMARK = Watermark("2026-11-24 09:30", "武汉市洪山区珞喻路", "HS20261124000042")
 
 
@@ -34,7 +37,9 @@ ALL_FILES = [
 
 
 @pytest.mark.parametrize("name", ALL_FILES)
-def test_every_real_photo_is_accepted_with_clean_variants(photos: Path, name: str) -> None:
+def test_every_real_photo_is_accepted_with_clean_variants(
+    jpeg_markers: Callable[..., Any], photos: Path, name: str
+) -> None:
     data = (photos / name).read_bytes()
     result = process_upload(data, watermark=WATERMARK)
 
