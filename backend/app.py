@@ -1,0 +1,133 @@
+"""``create_app(settings)``: the one composition root."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.config.cors import CORSConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from sqlalchemy import func, select
+
+from backend.auth.controllers import AuthController, MeController
+from backend.auth.passwords import PasswordService
+from backend.auth.service import AuthService
+from backend.auth.tokens import TokenService
+from backend.context import AppContext
+from backend.db.engine import Database
+from backend.db.models import User
+from backend.deps import provide_db
+from backend.errors import exception_handlers
+from backend.health.controllers import HealthController
+from backend.orgs.controllers import OrgsController
+from backend.orgs.service import GridIndexHolder
+from backend.settings import Settings, SettingsError
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("chengyun.app")
+
+API_PREFIX = "/api/v1"
+
+
+def _build_context(settings: Settings) -> AppContext:
+    from backend.events.wiring import install as install_events
+    from backend.media_api.wiring import install as install_media
+
+    db = Database(settings.resolved_database_url)
+    passwords = PasswordService()
+    tokens = TokenService(
+        settings.secret_key,
+        audience=settings.jwt_audience,
+        issuer=settings.jwt_issuer,
+        access_seconds=settings.access_token_seconds,
+    )
+    auth = AuthService(
+        passwords=passwords,
+        tokens=tokens,
+        refresh_seconds=settings.refresh_token_seconds,
+        max_failures=settings.login_max_failures,
+        ip_max_failures=settings.login_ip_max_failures,
+        window_seconds=settings.login_window_seconds,
+    )
+    ctx = AppContext(settings=settings, db=db, auth=auth)
+    ctx.parts["passwords"] = passwords
+    ctx.parts["grid_index"] = GridIndexHolder()
+    install_media(ctx)
+    install_events(ctx)
+    return ctx
+
+
+async def _refuse_unsafe_production(ctx: AppContext) -> None:
+    if not ctx.settings.is_production:
+        return
+    ctx.settings.check()
+    async with ctx.db.sessions() as session:
+        demo_users = await session.scalar(
+            select(func.count())
+            .select_from(User)
+            .where(User.demo_password.is_(True), User.is_active.is_(True))
+        )
+    if demo_users:
+        raise SettingsError(
+            f"production refuses to start: {demo_users} active users still have the demo "
+            "password (change them with `chengyun create-user --reset`)"
+        )
+
+
+def create_app(settings: Settings) -> Litestar:
+    ctx = _build_context(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        await _refuse_unsafe_production(ctx)
+        try:
+            for start in ctx.parts.get("on_startup", []):
+                await start()
+            yield
+        finally:
+            for stop in reversed(ctx.parts.get("on_shutdown", [])):
+                await stop()
+            await ctx.db.dispose()
+
+    from backend.events.controllers import EventsController
+    from backend.media_api.controllers import MediaController, MediaFilesController
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            HealthController,
+            AuthController,
+            MeController,
+            OrgsController,
+            EventsController,
+            MediaController,
+            MediaFilesController,
+        ],
+    )
+    cors = (
+        CORSConfig(allow_origins=list(settings.allowed_origins), allow_credentials=False)
+        if settings.allowed_origins
+        else None
+    )
+    app: Litestar = Litestar(
+        route_handlers=[api],
+        dependencies={"db": Provide(provide_db)},
+        exception_handlers=exception_handlers,
+        lifespan=[lifespan],
+        state=State({"ctx": ctx}),
+        cors_config=cors,
+        openapi_config=OpenAPIConfig(
+            title="chengyun city-operations API",
+            version="1.0.0",
+            path="/schema",
+            description="Wire contract of the Hongshan District city-operations backend.",
+        ),
+        request_max_body_size=1024 * 1024,
+        debug=False,
+    )
+    return app

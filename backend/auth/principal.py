@@ -1,0 +1,33 @@
+"""Who is calling: the authenticated user as the services see them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DISPATCHER_ROLES", "ROLES", "Principal"]
+
+ROLES = (
+    "grid_worker",
+    "street_dispatcher",
+    "dept_handler",
+    "district_dispatcher",
+    "official",
+    "admin",
+)
+DISPATCHER_ROLES = frozenset({"street_dispatcher", "district_dispatcher"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    org_id: str
+    org_type: str
+    street_id: str | None
+    session_id: str
+
+    @property
+    def sees_all(self) -> bool:
+        return self.role in {"district_dispatcher", "official", "admin"}

@@ -1,0 +1,189 @@
+"""The ``chengyun`` command: serve, migrate, seed-demo, create-user, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import sys
+from collections.abc import Sequence
+
+from backend.settings import DEMO_PASSWORD, Settings, SettingsError
+
+__all__ = ["main"]
+
+
+def _migrate(settings: Settings) -> None:
+    from backend.db.migrate import upgrade_head
+
+    upgrade_head(settings.resolved_database_url)
+    print(f"schema is up to date ({_redact(settings.resolved_database_url)})")
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
+
+
+async def _seed(settings: Settings) -> None:
+    from backend.auth.passwords import PasswordService
+    from backend.db.engine import Database
+    from backend.orgs.seed import seed_demo
+
+    if settings.is_production:
+        raise SettingsError("seed-demo refuses to run in production (demo passwords)")
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.sessions() as session:
+            report = await seed_demo(session, PasswordService())
+            await session.commit()
+    finally:
+        await db.dispose()
+    d = report.district
+    print(
+        f"demo district {d.district.name}: added {report.orgs_added} orgs, "
+        f"{report.categories_added} categories, {report.users_added} users "
+        "(a second run adds nothing)"
+    )
+    print(f"\nDemo logins (password: {DEMO_PASSWORD}):")
+    by_role: dict[str, list[str]] = {}
+    for u in d.users:
+        by_role.setdefault(u.role, []).append(u.username)
+    for role, names in by_role.items():
+        shown = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+        print(f"  {role:<20} {shown}")
+
+
+async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from backend.auth.passwords import PasswordService
+    from backend.auth.principal import ROLES
+    from backend.db.engine import Database
+    from backend.db.models import Org, User
+
+    if args.role not in ROLES:
+        raise SettingsError(f"role must be one of {', '.join(ROLES)}")
+    password = args.password or getpass.getpass("password: ")
+    if len(password) < 8:
+        raise SettingsError("the password must have at least 8 characters")
+    if settings.is_production and password == DEMO_PASSWORD:
+        raise SettingsError("production refuses the demo password")
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.sessions() as session:
+            org = (
+                await session.execute(select(Org).where(Org.code == args.org_code))
+            ).scalar_one_or_none()
+            if org is None:
+                raise SettingsError(f"no org with code {args.org_code!r}")
+            user = (
+                await session.execute(select(User).where(User.username == args.username))
+            ).scalar_one_or_none()
+            hashed = PasswordService().hash(password)
+            if user is None:
+                session.add(
+                    User(
+                        username=args.username,
+                        display_name=args.display_name or args.username,
+                        role=args.role,
+                        org_id=org.id,
+                        phone=args.phone,
+                        password_hash=hashed,
+                        demo_password=password == DEMO_PASSWORD,
+                    )
+                )
+                verb = "created"
+            elif args.reset:
+                user.password_hash = hashed
+                user.demo_password = password == DEMO_PASSWORD
+                user.role, user.org_id = args.role, org.id
+                verb = "updated"
+            else:
+                raise SettingsError(f"user {args.username!r} exists (use --reset to change it)")
+            await session.commit()
+    finally:
+        await db.dispose()
+    print(f"user {args.username} {verb}")
+
+
+def _openapi(settings: Settings) -> None:
+    from backend.app import create_app
+
+    app = create_app(settings)
+    print(json.dumps(app.openapi_schema.to_schema(), ensure_ascii=False, indent=2))
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    from backend.app import create_app
+
+    if args.demo:
+        _migrate(settings)
+        asyncio.run(_seed(settings))
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets",
+        log_level=settings.log_level.lower(),
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chengyun", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve HTTP and WebSocket")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--demo", action="store_true", help="migrate and load demo data first")
+    sub.add_parser("migrate", help="create or upgrade the database schema")
+    sub.add_parser("seed-demo", help="load the demo district (idempotent)")
+    sub.add_parser("openapi", help="print the OpenAPI document")
+    cu = sub.add_parser("create-user", help="create a user (or --reset an existing one)")
+    cu.add_argument("username")
+    cu.add_argument("--role", required=True)
+    cu.add_argument("--org-code", required=True)
+    cu.add_argument("--display-name")
+    cu.add_argument("--phone")
+    cu.add_argument("--password", help="prompted for when omitted")
+    cu.add_argument("--reset", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings.from_env()
+        match args.command:
+            case "migrate":
+                _migrate(settings)
+            case "seed-demo":
+                asyncio.run(_seed(settings))
+            case "create-user":
+                asyncio.run(_create_user(settings, args))
+            case "openapi":
+                _openapi(settings)
+            case "serve":
+                _serve(settings, args)
+    except SettingsError as exc:
+        print(f"chengyun: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

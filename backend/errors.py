@@ -1,0 +1,151 @@
+"""Problem documents (RFC 9457) for every error the API answers with."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+__all__ = ["ProblemError", "exception_handlers", "problem_response"]
+
+log = logging.getLogger("chengyun.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthenticated",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Unprocessable request",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+_DEFAULT_CODES = {
+    400: "validation_failed",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media",
+    422: "unprocessable",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+class ProblemError(Exception):
+    """Raised by services and controllers; rendered as a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.headers = headers or {}
+        self.extra = extra
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[bytes]:
+    body: dict[str, Any] = {
+        "type": f"https://chengyun.hongshan.gov.cn/problems/{code}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    body.update(extra)
+    return Response(
+        content=msgspec.json.encode(body),
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _problem_error(_: Request[Any, Any, Any], exc: ProblemError) -> Response[bytes]:
+    return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
+
+
+def _fields_from_validation(exc: ValidationException) -> list[dict[str, str]]:
+    fields: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
+    for item in extra:
+        if isinstance(item, dict):
+            fields.append(
+                {
+                    "field": str(item.get("key") or item.get("field") or ""),
+                    "message": str(item.get("message", "")),
+                    "source": str(item.get("source") or "body"),
+                }
+            )
+    return fields
+
+
+def _validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[bytes]:
+    fields = _fields_from_validation(exc)
+    detail = "; ".join(f"{f['field'] or 'body'}: {f['message']}" for f in fields) or str(exc.detail)
+    return problem_response(400, "validation_failed", detail, errors=fields)
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+    status = exc.status_code
+    if status >= 500:
+        log.error("server error on %s %s: %s", request.method, request.url.path, exc.detail)
+    code = _DEFAULT_CODES.get(status, "error")
+    headers = dict(exc.headers or {})
+    detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if isinstance(exc, NotFoundException):
+        detail = "not found"
+    return problem_response(status, code, detail, headers=headers or None)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", "an unexpected error occurred"
+    )
+
+
+exception_handlers: dict[Any, Any] = {
+    ProblemError: _problem_error,
+    ValidationException: _validation_error,
+    NotAuthorizedException: _http_error,
+    PermissionDeniedException: _http_error,
+    NotFoundException: _http_error,
+    HTTPException: _http_error,
+    Exception: _unexpected,
+}

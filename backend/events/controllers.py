@@ -1,0 +1,223 @@
+"""HTTP: report, list, read and act on events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from sqlalchemy import and_, or_
+
+from backend.audit import service as audit
+from backend.auth.principal import Principal
+from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from backend.db.models import Event
+from backend.deps import DB, Caller, get_context, provide_principal
+from backend.errors import ProblemError
+from backend.events.actions import apply_action
+from backend.events.presenter import present_detail, present_events
+from backend.events.service import EventFilters, EventService
+from backend.idempotency.service import IdempotencyPolicy, run_idempotent
+from schemas.events import ActionIn, EventCreateIn, EventDetailOut, EventOut
+
+__all__ = ["EventsController"]
+
+
+class EventPage(msgspec.Struct, kw_only=True):
+    items: list[EventOut]
+    next_cursor: str | None
+
+
+def _service(state: State) -> EventService:
+    return get_context(state).part("events")  # type: ignore[no-any-return]
+
+
+def _policy(state: State) -> IdempotencyPolicy:
+    s = get_context(state).settings
+    return IdempotencyPolicy(
+        keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
+    )
+
+
+def _reveals_phone(p: Principal, e: Event) -> bool:
+    return p.role == "district_dispatcher" or (
+        p.role == "street_dispatcher" and p.street_id == e.street_id
+    )
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise ProblemError(
+            400,
+            "validation_failed",
+            "bbox is minLng,minLat,maxLng,maxLat",
+            errors=[
+                {"field": "bbox", "message": "four numbers, min before max", "source": "query"}
+            ],
+        )
+    return parts  # type: ignore[return-value]
+
+
+class EventsController(Controller):
+    path = "/events"
+    tags = ["events"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @post("", status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        data: JSONBody[EventCreateIn],
+    ) -> Response[EventOut]:
+        svc = _service(state)
+
+        async def produce() -> tuple[int, EventOut]:
+            now = get_context(state).now()
+            event, duplicates = await svc.create(db, principal, data, now)
+            (out,) = await present_events(db, [event], principal, svc.links, now=now)
+            out.possible_duplicates = duplicates
+            return 201, out
+
+        return await run_idempotent(  # type: ignore[return-value]
+            request,
+            db,
+            user_id=principal.id,
+            scope="POST /events",
+            produce=produce,
+            policy=_policy(state),
+        )
+
+    @get("")
+    async def list_events(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        status: Annotated[str | None, QueryParameter(max_length=300)] = None,
+        category: Annotated[str | None, QueryParameter(max_length=1000)] = None,
+        street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        assignee_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
+        since: FromQuery[datetime | None] = None,
+    ) -> EventPage:
+        svc = _service(state)
+        now = get_context(state).now()
+        if since is not None and since.tzinfo is None:
+            raise ProblemError(
+                400,
+                "validation_failed",
+                "since needs a time zone offset",
+                errors=[{"field": "since", "message": "no offset", "source": "query"}],
+            )
+        filters = EventFilters(
+            status=_csv(status),
+            category=_csv(category),
+            street_id=street_id,
+            assignee_org_id=assignee_org_id,
+            sla_state=sla_state,
+            q=q.strip() if q and q.strip() else None,
+            bbox=_bbox(bbox),
+            since=since,
+        )
+        query = svc.list_query(principal, filters, now)
+        if cursor:
+            c = decode_cursor(cursor, ("t", "id"))
+            try:
+                at = datetime.fromisoformat(c["t"])
+            except (TypeError, ValueError) as exc:
+                raise ProblemError(400, "validation_failed", "cursor is not valid") from exc
+            query = query.where(
+                or_(Event.created_at < at, and_(Event.created_at == at, Event.id < c["id"]))
+            )
+        query = query.order_by(Event.created_at.desc(), Event.id.desc()).limit(limit + 1)
+        rows = list((await db.execute(query)).scalars())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = await present_events(db, rows, principal, svc.links, now=now)
+        next_cursor = (
+            encode_cursor({"t": rows[-1].created_at.isoformat(), "id": rows[-1].id})
+            if more
+            else None
+        )
+        return EventPage(items=items, next_cursor=next_cursor)
+
+    @get("/{event_id:str}")
+    async def detail(
+        self, state: State, db: DB, principal: Caller, event_id: FromPath[str]
+    ) -> EventDetailOut:
+        svc = _service(state)
+        event = await svc.get_visible(db, principal, event_id)
+        reveal = _reveals_phone(principal, event)
+        if reveal:
+            audit.record(
+                db,
+                action="phone.unmasked",
+                actor_id=principal.id,
+                target_type="user",
+                target_id=event.reporter_id,
+                data={"event_id": event.id},
+            )
+        return await present_detail(
+            db, event, principal, svc.links, now=get_context(state).now(), reveal_phone=reveal
+        )
+
+    @post("/{event_id:str}/actions", status_code=200)
+    async def act(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        event_id: FromPath[str],
+        data: JSONBody[ActionIn],
+    ) -> Response[EventDetailOut]:
+        svc = _service(state)
+        hooks = get_context(state).parts.get("event_hooks", [])
+
+        async def produce() -> tuple[int, EventDetailOut]:
+            now = get_context(state).now()
+            outcome = await apply_action(svc, db, principal, event_id, data, now)
+            for hook in hooks:
+                await hook(db, outcome, principal, now)
+            out = await present_detail(
+                db,
+                outcome.event,
+                principal,
+                svc.links,
+                now=now,
+                reveal_phone=_reveals_phone(principal, outcome.event),
+            )
+            return 200, out
+
+        return await run_idempotent(  # type: ignore[return-value]
+            request,
+            db,
+            user_id=principal.id,
+            scope=f"POST /events/{event_id}/actions",
+            produce=produce,
+            policy=_policy(state),
+        )

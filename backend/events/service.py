@@ -1,0 +1,255 @@
+"""Reporting events and reading them. Actions live in ``actions.py``."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.audit import service as audit
+from backend.auth.principal import Principal
+from backend.db.models import Event, EventMedia, TimelineEntry
+from backend.errors import ProblemError
+from backend.events.casenum import next_case_no
+from backend.events.rules import OPEN_STATUSES, SLA_RUNNING
+from backend.events.visibility import visible_clause
+from backend.media_api.service import MediaLinks, load_owned_media
+from backend.orgs import service as orgs
+from backend.orgs.geo import haversine_m
+from backend.sla.service import SlaPlanner
+from schemas.events import DuplicateOut, EventCreateIn
+
+__all__ = ["REPORTER_ROLES", "EventFilters", "EventService"]
+
+REPORTER_ROLES = frozenset({"grid_worker", "street_dispatcher", "district_dispatcher"})
+METRES_PER_DEGREE_LAT = 111_320.0
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilters:
+    status: list[str] | None = None
+    category: list[str] | None = None
+    street_id: str | None = None
+    assignee_org_id: str | None = None
+    sla_state: str | None = None
+    q: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    since: datetime | None = None
+
+
+def not_found() -> ProblemError:
+    return ProblemError(404, "not_found", "event not found")
+
+
+class EventService:
+    def __init__(
+        self,
+        *,
+        planner: SlaPlanner,
+        links: MediaLinks,
+        grids: orgs.GridIndexHolder,
+        duplicate_window: timedelta,
+        gps_mismatch_m: float,
+    ) -> None:
+        self.planner = planner
+        self.links = links
+        self.grids = grids
+        self.duplicate_window = duplicate_window
+        self.gps_mismatch_m = gps_mismatch_m
+
+    # -- reading ----------------------------------------------------------------------------
+    async def get_visible(
+        self, session: AsyncSession, principal: Principal, event_id: str, *, lock: bool = False
+    ) -> Event:
+        query = select(Event).where(Event.id == event_id, visible_clause(principal))
+        if lock:
+            query = query.with_for_update()
+        event = (await session.execute(query)).scalar_one_or_none()
+        if event is None:
+            raise not_found()
+        return event
+
+    def list_query(
+        self, principal: Principal, filters: EventFilters, now: datetime
+    ) -> Select[tuple[Event]]:
+        query = select(Event).where(visible_clause(principal))
+        f = filters
+        if f.status:
+            query = query.where(Event.status.in_(f.status))
+        if f.category:
+            query = query.where(Event.category_code.in_(f.category))
+        if f.street_id:
+            query = query.where(Event.street_id == f.street_id)
+        if f.assignee_org_id:
+            query = query.where(Event.assignee_org_id == f.assignee_org_id)
+        if f.since:
+            query = query.where(Event.updated_at >= f.since)
+        if f.bbox:
+            min_lng, min_lat, max_lng, max_lat = f.bbox
+            query = query.where(
+                Event.lat.between(min_lat, max_lat), Event.lng.between(min_lng, max_lng)
+            )
+        if f.q:
+            escaped = f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{escaped}%"
+            query = query.where(
+                or_(
+                    Event.description.like(like, escape="\\"),
+                    Event.address.like(like, escape="\\"),
+                    Event.case_no.like(like, escape="\\"),
+                )
+            )
+        if f.sla_state:
+            running = Event.status.in_(SLA_RUNNING)
+            if f.sla_state == "overdue":
+                query = query.where(running, Event.due_at < now)
+            elif f.sla_state == "warning":
+                query = query.where(running, Event.warn_at <= now, Event.due_at >= now)
+            else:
+                query = query.where(running, Event.warn_at > now)
+        return query
+
+    # -- reporting --------------------------------------------------------------------------
+    async def create(
+        self, session: AsyncSession, principal: Principal, data: EventCreateIn, now: datetime
+    ) -> tuple[Event, list[DuplicateOut]]:
+        if principal.role not in REPORTER_ROLES:
+            audit.record_after_rollback(
+                session,
+                action="forbidden",
+                actor_id=principal.id,
+                target_type="event",
+                target_id=None,
+                data={"attempt": "create"},
+            )
+            raise ProblemError(403, "forbidden", "your role may not report events")
+        category = await orgs.get_category(session, data.category_code)
+        if category is None:
+            raise ProblemError(
+                422,
+                "unknown_category",
+                f"no active category {data.category_code!r}",
+                errors=[{"field": "category_code", "message": "unknown", "source": "body"}],
+            )
+        if data.occurred_at is not None and data.occurred_at.tzinfo is None:
+            raise ProblemError(
+                400,
+                "validation_failed",
+                "occurred_at needs a time zone offset",
+                errors=[{"field": "occurred_at", "message": "no offset", "source": "body"}],
+            )
+        located = await orgs.locate(session, self.grids, data.location.lat, data.location.lng)
+        media = await load_owned_media(session, principal, data.media_ids)
+        event = Event(
+            case_no=await next_case_no(session, now),
+            status="reported",
+            source=data.source,
+            category_code=category.code,
+            grade=data.grade,
+            description=data.description,
+            lat=data.location.lat,
+            lng=data.location.lng,
+            address=data.location.address,
+            grid_id=located.grid.id,
+            community_id=located.community.id,
+            street_id=located.street.id,
+            reporter_id=principal.id,
+            occurred_at=data.occurred_at,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(event)
+        await session.flush()
+        session.add(
+            TimelineEntry(
+                event_id=event.id,
+                seq=1,
+                at=now,
+                actor_id=principal.id,
+                action="report_event",
+                from_status=None,
+                to_status="reported",
+                note=data.description,
+                data={"grade": data.grade, "category_code": category.code},
+            )
+        )
+        self.attach_media(session, event, media, seq=1, near=(event.lat, event.lng))
+        audit.record(
+            session,
+            action="event.create",
+            actor_id=principal.id,
+            target_type="event",
+            target_id=event.id,
+            data={"case_no": event.case_no},
+        )
+        await session.flush()
+        duplicates = await self.possible_duplicates(
+            session, event, principal, radius_m=category.duplicate_radius_m, now=now
+        )
+        return event, duplicates
+
+    def attach_media(
+        self,
+        session: AsyncSession,
+        event: Event,
+        media: list,  # list[Media]
+        *,
+        seq: int,
+        near: tuple[float, float] | None,
+    ) -> None:
+        for m in media:
+            mismatch = False
+            if near is not None and m.gps_lat is not None and m.gps_lng is not None:
+                mismatch = haversine_m(near[0], near[1], m.gps_lat, m.gps_lng) > self.gps_mismatch_m
+            session.add(
+                EventMedia(
+                    event_id=event.id, media_id=m.id, timeline_seq=seq, location_mismatch=mismatch
+                )
+            )
+
+    async def possible_duplicates(
+        self,
+        session: AsyncSession,
+        event: Event,
+        principal: Principal,
+        *,
+        radius_m: int,
+        now: datetime,
+    ) -> list[DuplicateOut]:
+        # Only events the reporter may see: a duplicate hint must not leak other streets.
+        dlat = radius_m / METRES_PER_DEGREE_LAT
+        dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
+        rows = await session.execute(
+            select(
+                Event.id, Event.case_no, Event.status, Event.lat, Event.lng, Event.created_at
+            ).where(
+                and_(
+                    Event.category_code == event.category_code,
+                    Event.lat.between(event.lat - dlat, event.lat + dlat),
+                    Event.lng.between(event.lng - dlng, event.lng + dlng),
+                    Event.created_at >= now - self.duplicate_window,
+                    Event.status.in_(OPEN_STATUSES),
+                    Event.id != event.id,
+                    visible_clause(principal),
+                )
+            )
+        )
+        found = []
+        for eid, case_no, status, lat, lng, created_at in rows.all():
+            distance = haversine_m(event.lat, event.lng, lat, lng)
+            if distance <= radius_m:
+                found.append(
+                    DuplicateOut(
+                        id=eid,
+                        case_no=case_no,
+                        status=status,
+                        distance_m=round(distance, 1),
+                        created_at=created_at,
+                    )
+                )
+        found.sort(key=lambda d: (d.distance_m, d.created_at))
+        return found

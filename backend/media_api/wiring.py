@@ -1,0 +1,47 @@
+"""Builds the media store, image pool, link signer and upload service."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from backend.context import AppContext
+from backend.media_api.service import MediaLinks
+from backend.media_api.uploads import UploadService
+from media import ImagePool, LocalMediaStore, MediaLimits, find_cjk_font
+
+__all__ = ["install"]
+
+
+def install(ctx: AppContext) -> None:
+    s = ctx.settings
+    # A key of its own for links, derived from the secret, so it never equals the JWT key.
+    link_secret = hmac.new(s.secret_key.encode(), b"chengyun media links", hashlib.sha256).digest()
+    store = ctx.parts.get("media_store") or LocalMediaStore(s.resolved_media_dir)
+    pool = ImagePool()
+    ctx.parts["media_store"] = store
+    ctx.parts["image_pool"] = pool
+    ctx.parts["media_links"] = MediaLinks(
+        link_secret, base_path="/api/v1", ttl_seconds=s.media_url_seconds
+    )
+    ctx.parts["uploads"] = UploadService(
+        store=store,
+        pool=pool,
+        limits=MediaLimits(max_bytes=s.media_max_bytes, max_pixels=s.media_max_pixels),
+        font_path=s.font_path or find_cjk_font(),
+    )
+
+    async def store_probe() -> None:
+        if not await store.ping():
+            raise RuntimeError("media store not writable")
+
+    async def close_pool() -> None:
+        pool.close(wait=False)
+
+    async def make_media_dir() -> None:
+        if isinstance(store, LocalMediaStore):
+            s.resolved_media_dir.mkdir(parents=True, exist_ok=True)
+
+    ctx.probes["media_store"] = store_probe
+    ctx.parts.setdefault("on_startup", []).append(make_media_dir)
+    ctx.parts.setdefault("on_shutdown", []).append(close_pool)

@@ -1,0 +1,70 @@
+"""HTTP: the org tree, grids, locate, categories."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import QueryParameter
+
+from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from backend.deps import DB, Caller, get_context, provide_principal
+from backend.orgs import service
+from schemas.orgs import CategoryOut, GridOut, LocateOut, OrgTreeNode
+
+__all__ = ["OrgsController"]
+
+
+class GridPage(msgspec.Struct, kw_only=True):
+    items: list[GridOut]
+    next_cursor: str | None
+
+
+class CategoryList(msgspec.Struct, kw_only=True):
+    items: list[CategoryOut]
+
+
+class OrgsController(Controller):
+    path = ""
+    tags = ["reference"]
+    dependencies = {"principal": Provide(provide_principal)}
+
+    @get("/orgs")
+    async def orgs(self, db: DB, principal: Caller) -> list[OrgTreeNode]:
+        return await service.org_tree(db)
+
+    @get("/grids")
+    async def grids(
+        self,
+        db: DB,
+        principal: Caller,
+        street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> GridPage:
+        after = decode_cursor(cursor, ("code",))["code"] if cursor else None
+        items = await service.list_grids(db, street_id=street_id, limit=limit + 1, after_code=after)
+        more = len(items) > limit
+        items = items[:limit]
+        return GridPage(
+            items=items, next_cursor=encode_cursor({"code": items[-1].code}) if more else None
+        )
+
+    @get("/locate")
+    async def locate(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        lat: Annotated[float, QueryParameter(ge=-90, le=90)],
+        lng: Annotated[float, QueryParameter(ge=-180, le=180)],
+    ) -> LocateOut:
+        holder = get_context(state).part("grid_index")
+        return service.located_out(await service.locate(db, holder, lat, lng))
+
+    @get("/categories")
+    async def categories(self, db: DB, principal: Caller) -> CategoryList:
+        return CategoryList(items=await service.list_categories(db))

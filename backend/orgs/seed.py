@@ -1,0 +1,95 @@
+"""Writes the demo district into the database: idempotent, a second run changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.passwords import PasswordService
+from backend.db.models import Category, Org, User
+from backend.orgs.demo_data import DemoDistrict, build_demo_district
+from backend.settings import DEMO_PASSWORD
+
+__all__ = ["SeedReport", "seed_demo"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    orgs_added: int
+    categories_added: int
+    users_added: int
+    district: DemoDistrict
+
+
+async def seed_demo(session: AsyncSession, passwords: PasswordService) -> SeedReport:
+    demo = build_demo_district()
+    existing = {o.code: o for o in (await session.execute(select(Org))).scalars()}
+    orgs_added = 0
+    for d in demo.orgs:  # parents come before children
+        if d.code in existing:
+            continue
+        parent = existing.get(d.parent_code) if d.parent_code else None
+        org = Org(
+            code=d.code,
+            name=d.name,
+            type=d.type,
+            parent_id=parent.id if parent else None,
+            boundary=d.geojson() if d.boundary else None,
+        )
+        session.add(org)
+        await session.flush()
+        # Denormalised ancestry, so visibility needs no recursive query.
+        if d.type == "street":
+            org.street_id = org.id
+        elif d.type == "community" and parent is not None:
+            org.street_id, org.community_id = parent.id, org.id
+        elif d.type == "grid" and parent is not None:
+            org.street_id, org.community_id = parent.street_id, parent.id
+        existing[d.code] = org
+        orgs_added += 1
+
+    have_categories = set((await session.execute(select(Category.code))).scalars())
+    categories_added = 0
+    for order, c in enumerate(demo.categories):
+        if c.code in have_categories:
+            continue
+        session.add(
+            Category(
+                code=c.code,
+                name=c.name,
+                group=c.group,
+                default_department_id=existing[c.default_department].id,
+                sla_hours={str(g): float(h) for g, h in c.sla_by_grade.items()},
+                sla_clock=c.clock,
+                photo_required=c.photo_required,
+                duplicate_radius_m=c.duplicate_radius_m,
+                sort_order=order,
+            )
+        )
+        categories_added += 1
+
+    have_users = set((await session.execute(select(User.username))).scalars())
+    # One argon2 hash shared by every demo login: they all have the same password, and
+    # hashing hundreds of times would make seeding take minutes.
+    demo_hash: str | None = None
+    users_added = 0
+    for u in demo.users:
+        if u.username in have_users:
+            continue
+        demo_hash = demo_hash or passwords.hash(DEMO_PASSWORD)
+        session.add(
+            User(
+                username=u.username,
+                display_name=u.display_name,
+                role=u.role,
+                org_id=existing[u.org_code].id,
+                phone=u.phone,
+                password_hash=demo_hash,
+                demo_password=True,
+            )
+        )
+        users_added += 1
+    await session.flush()
+    return SeedReport(orgs_added, categories_added, users_added, demo)

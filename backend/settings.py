@@ -1,0 +1,146 @@
+"""Typed settings, read from the environment once by :meth:`Settings.from_env`.
+
+Nothing here builds a client or touches the disk: ``create_app(settings)`` does that, so a
+test builds an app with settings of its own.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+__all__ = ["DEMO_PASSWORD", "DEMO_SECRET_KEY", "Settings", "SettingsError"]
+
+#: The secret shipped for development; production refuses to start with it.
+DEMO_SECRET_KEY = "chengyun-demo-secret-change-me-0123456789abcdef"  # noqa: S105
+#: The password of every demo login; production refuses to run with users still using it.
+DEMO_PASSWORD = "chengyun-demo"  # noqa: S105
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or unsafe for the chosen environment."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    media_dir: Path | None = None
+    redis_url: str | None = None
+    push_sender: str = "log"
+    fcm_credentials_file: str | None = None
+    fcm_project_id: str | None = None
+    secret_key: str = DEMO_SECRET_KEY
+    allowed_origins: tuple[str, ...] = ()
+    sla_sweep_seconds: int = 30
+    access_token_seconds: int = 15 * 60
+    refresh_token_seconds: int = 30 * 24 * 3600
+    jwt_audience: str = "chengyun-app"
+    jwt_issuer: str = "chengyun"
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    login_ip_max_failures: int = 50
+    media_url_seconds: int = 3600
+    media_max_bytes: int = 20 * 1024 * 1024
+    media_max_pixels: int = 50_000_000
+    media_gps_mismatch_m: float = 200.0
+    idempotency_hours: int = 48
+    idempotency_stale_seconds: int = 120
+    duplicate_window_hours: int = 72
+    scheduler_enabled: bool = True
+    log_level: str = "INFO"
+    font_path: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'chengyun.db').resolve()}"
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir if self.media_dir is not None else self.data_dir / "media"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        app_env = env.get("CHENGYUN_ENV", "development")
+        if app_env not in {"development", "production", "test"}:
+            raise SettingsError("CHENGYUN_ENV must be development, production or test")
+        data_dir = Path(env.get("CHENGYUN_DATA_DIR") or "var")
+        media_dir = env.get("CHENGYUN_MEDIA_DIR")
+        push_sender = env.get("CHENGYUN_PUSH_SENDER", "log")
+        if push_sender not in {"log", "fcm", "memory"}:
+            raise SettingsError("CHENGYUN_PUSH_SENDER must be log, fcm or memory")
+        origins = tuple(
+            o.strip() for o in env.get("CHENGYUN_ALLOWED_ORIGINS", "").split(",") if o.strip()
+        )
+        settings = cls(
+            env=app_env,
+            data_dir=data_dir,
+            database_url=env.get("CHENGYUN_DATABASE_URL", ""),
+            media_dir=Path(media_dir) if media_dir else None,
+            redis_url=env.get("CHENGYUN_REDIS_URL") or None,
+            push_sender=push_sender,
+            fcm_credentials_file=env.get("CHENGYUN_FCM_CREDENTIALS") or None,
+            fcm_project_id=env.get("CHENGYUN_FCM_PROJECT_ID") or None,
+            secret_key=env.get("CHENGYUN_SECRET_KEY") or DEMO_SECRET_KEY,
+            allowed_origins=origins,
+            sla_sweep_seconds=_int(env, "CHENGYUN_SLA_SWEEP_SECONDS", 30, minimum=1),
+            access_token_seconds=_int(env, "CHENGYUN_ACCESS_TOKEN_SECONDS", 900, minimum=30),
+            refresh_token_seconds=_int(
+                env, "CHENGYUN_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60
+            ),
+            login_max_failures=_int(env, "CHENGYUN_LOGIN_MAX_FAILURES", 5, minimum=1),
+            login_window_seconds=_int(env, "CHENGYUN_LOGIN_WINDOW_SECONDS", 900, minimum=1),
+            media_gps_mismatch_m=_float(env, "CHENGYUN_MEDIA_GPS_MISMATCH_M", 200.0),
+            scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",
+            log_level=env.get("CHENGYUN_LOG_LEVEL", "INFO").upper(),
+            font_path=env.get("CHENGYUN_FONT_PATH") or None,
+        )
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse configurations that are unsafe for the chosen environment."""
+        if self.is_production:
+            if self.secret_key == DEMO_SECRET_KEY:
+                raise SettingsError("production refuses the demo CHENGYUN_SECRET_KEY")
+            if len(self.secret_key) < 32:
+                raise SettingsError("CHENGYUN_SECRET_KEY must be at least 32 characters")
+        if self.push_sender == "fcm" and not self.fcm_credentials_file:
+            raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

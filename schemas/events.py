@@ -1,0 +1,266 @@
+"""Events: the report, the event as read, and every lifecycle action (a tagged union)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from schemas.common import Location, Strict
+from schemas.media import MediaOut
+
+__all__ = [
+    "ACTION_TYPES",
+    "Accept",
+    "ActionIn",
+    "AssigneeOut",
+    "Cancel",
+    "CategoryBrief",
+    "Close",
+    "Comment",
+    "DecideExtension",
+    "Dispatch",
+    "DuplicateOut",
+    "Escalate",
+    "EventCreateIn",
+    "EventDetailOut",
+    "EventLocationOut",
+    "EventOut",
+    "Merge",
+    "Reject",
+    "Reopen",
+    "ReportDone",
+    "ReporterOut",
+    "RequestExtension",
+    "Return",
+    "Start",
+    "Supervise",
+    "TimelineOut",
+    "Verify",
+    "Visit",
+]
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+OptText = Annotated[str, msgspec.Meta(max_length=2000)] | None
+Grade = Annotated[int, msgspec.Meta(ge=1, le=4)]
+MediaIds = Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=20)]
+Version = Annotated[int, msgspec.Meta(ge=1)] | None
+
+
+class EventCreateIn(Strict):
+    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    description: Text
+    location: Location
+    media_ids: MediaIds = []
+    grade: Grade = 4
+    occurred_at: datetime | None = None
+    source: Literal["mobile"] = "mobile"
+
+
+class _Action(Strict, tag_field="action"):
+    expected_version: Version = None
+
+
+class Accept(_Action, tag="accept", kw_only=True):
+    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    grade: Grade | None = None
+    note: OptText = None
+
+
+class Reject(_Action, tag="reject", kw_only=True):
+    reason: Text
+
+
+class Dispatch(_Action, tag="dispatch", kw_only=True):
+    org_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    user_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    due_at: datetime | None = None
+    note: OptText = None
+
+
+class Start(_Action, tag="start", kw_only=True):
+    note: OptText = None
+
+
+class Return(_Action, tag="return", kw_only=True):
+    reason: Text
+
+
+class ReportDone(_Action, tag="report", kw_only=True):
+    note: Text
+    media_ids: MediaIds = []
+    location: Location | None = None
+
+
+class Verify(_Action, tag="verify", kw_only=True):
+    passed: bool
+    note: OptText = None
+    media_ids: MediaIds = []
+
+
+class Close(_Action, tag="close", kw_only=True):
+    note: OptText = None
+
+
+class Visit(_Action, tag="visit", kw_only=True):
+    satisfaction: Annotated[int, msgspec.Meta(ge=1, le=5)]
+    note: OptText = None
+
+
+class Reopen(_Action, tag="reopen", kw_only=True):
+    reason: Text
+
+
+class Cancel(_Action, tag="cancel", kw_only=True):
+    reason: Text
+
+
+class Merge(_Action, tag="merge", kw_only=True):
+    into_event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class RequestExtension(_Action, tag="request_extension", kw_only=True):
+    hours: Annotated[float, msgspec.Meta(gt=0, le=24 * 30)]
+    reason: Text
+
+
+class DecideExtension(_Action, tag="decide_extension", kw_only=True):
+    approve: bool
+    note: OptText = None
+
+
+class Supervise(_Action, tag="supervise", kw_only=True):
+    note: Text
+
+
+class Escalate(_Action, tag="escalate", kw_only=True):
+    reason: Text
+
+
+class Comment(_Action, tag="comment", kw_only=True):
+    note: Text
+    media_ids: MediaIds = []
+
+
+ActionIn = (
+    Accept
+    | Reject
+    | Dispatch
+    | Start
+    | Return
+    | ReportDone
+    | Verify
+    | Close
+    | Visit
+    | Reopen
+    | Cancel
+    | Merge
+    | RequestExtension
+    | DecideExtension
+    | Supervise
+    | Escalate
+    | Comment
+)
+
+ACTION_TYPES: dict[str, type[_Action]] = {
+    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    for cls in (
+        Accept,
+        Reject,
+        Dispatch,
+        Start,
+        Return,
+        ReportDone,
+        Verify,
+        Close,
+        Visit,
+        Reopen,
+        Cancel,
+        Merge,
+        RequestExtension,
+        DecideExtension,
+        Supervise,
+        Escalate,
+        Comment,
+    )
+}
+
+
+class CategoryBrief(msgspec.Struct, kw_only=True):
+    code: str
+    name: str
+
+
+class EventLocationOut(msgspec.Struct, kw_only=True):
+    lat: float
+    lng: float
+    address: str | None
+    grid_id: str
+    community_id: str
+    street_id: str
+
+
+class ReporterOut(msgspec.Struct, kw_only=True):
+    id: str
+    display_name: str
+    phone_masked: str | None
+    # Only for dispatchers of the event's street and district dispatchers, and audited.
+    phone: str | msgspec.UnsetType = msgspec.UNSET
+
+
+class AssigneeOut(msgspec.Struct, kw_only=True):
+    org_id: str
+    org_name: str
+    user_id: str | None
+
+
+class DuplicateOut(msgspec.Struct, kw_only=True):
+    id: str
+    case_no: str
+    status: str
+    distance_m: float
+    created_at: datetime
+    reason: str = "nearby"
+
+
+class EventOut(msgspec.Struct, kw_only=True):
+    id: str
+    case_no: str
+    status: str
+    source: str
+    category: CategoryBrief
+    grade: int
+    description: str
+    location: EventLocationOut
+    reporter: ReporterOut
+    media: list[MediaOut]
+    assignee: AssigneeOut | None
+    due_at: datetime | None
+    sla_state: Literal["normal", "warning", "overdue"] | None
+    supervision_count: int
+    escalated: bool
+    duplicate_of: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    allowed_actions: list[str]
+    occurred_at: datetime | None = None
+    pending_extension: dict[str, Any] | None = None
+    possible_duplicates: list[DuplicateOut] | msgspec.UnsetType = msgspec.UNSET
+
+
+class TimelineOut(msgspec.Struct, kw_only=True):
+    seq: int
+    at: datetime
+    actor: dict[str, Any] | None
+    action: str
+    from_status: str | None
+    to_status: str | None
+    note: str | None
+    media: list[MediaOut]
+    data: dict[str, Any]
+
+
+class EventDetailOut(EventOut, kw_only=True):
+    timeline: list[TimelineOut] = []

@@ -1,0 +1,196 @@
+"""Test fixtures: a migrated, seeded database per test (SQLite file copy, or a PostgreSQL
+database cloned from a template), an app built with its own settings, and an API client.
+
+Set CHENGYUN_TEST_DATABASE_URL (a PostgreSQL URL) to run the same suite on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.settings import Settings
+
+PG_URL = os.environ.get("CHENGYUN_TEST_DATABASE_URL") or None
+REDIS_URL = os.environ.get("CHENGYUN_TEST_REDIS_URL") or None
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "pg_only: needs PostgreSQL (skipped on SQLite)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if PG_URL:
+        return
+    skip = pytest.mark.skip(reason="needs CHENGYUN_TEST_DATABASE_URL (PostgreSQL)")
+    for item in items:
+        if "pg_only" in item.keywords:
+            item.add_marker(skip)
+
+
+def _seed_into(url: str) -> None:
+    from backend.auth.passwords import PasswordService
+    from backend.db.engine import Database
+    from backend.db.migrate import upgrade_head
+    from backend.orgs.seed import seed_demo
+
+    upgrade_head(url)
+
+    async def seed() -> None:
+        db = Database(url)
+        try:
+            async with db.sessions() as session:
+                await seed_demo(session, PasswordService())
+                await session.commit()
+        finally:
+            await db.dispose()
+
+    asyncio.run(seed())
+
+
+def _pg_admin_dsn(url: str) -> tuple[str, str]:
+    """(asyncpg DSN of the server's admin database, base of the SQLAlchemy URL)."""
+    base, _, _db = url.rpartition("/")
+    return base.replace("postgresql+asyncpg://", "postgresql://") + "/postgres", base
+
+
+async def _pg_exec(dsn: str, *statements: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        for sql in statements:
+            await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated and seeded database, built once per run; each test gets a copy."""
+    if PG_URL:
+        admin, base = _pg_admin_dsn(PG_URL)
+        name = f"cy_tpl_{uuid.uuid4().hex[:10]}"
+        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}"'))
+        _seed_into(f"{base}/{name}")
+        yield name
+        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        _seed_into(f"sqlite+aiosqlite:///{path}")
+        # Fold the WAL into the main file so a plain copy is the whole database.
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.close()
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        admin, base = _pg_admin_dsn(PG_URL)
+        name = f"cy_t_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_pg_exec(admin, f'CREATE DATABASE "{name}" TEMPLATE "{template_db}"'))
+        yield f"{base}/{name}"
+        asyncio.run(_pg_exec(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    else:
+        path = tmp_path / "test.db"
+        shutil.copyfile(template_db, path)
+        yield f"sqlite+aiosqlite:///{path}"
+
+
+class FakeClock:
+    """A clock the test moves by hand (business rules read time only through it)."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path,
+        database_url=database_url,
+        media_dir=tmp_path / "media",
+        scheduler_enabled=False,
+        push_sender="memory",
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Any]:
+    from backend.app import create_app
+
+    application = create_app(settings)
+    application.state["ctx"].clock = clock
+    yield application
+
+
+@dataclass
+class Api:
+    """A thin client: logs demo users in once, then calls as them."""
+
+    client: Any
+    tokens: dict[str, str]
+
+    async def token(self, username: str) -> str:
+        if username not in self.tokens:
+            r = await self.client.post(
+                "/api/v1/auth/login", json={"username": username, "password": "chengyun-demo"}
+            )
+            assert r.status_code == 200, r.text
+            self.tokens[username] = r.json()["access_token"]
+        return self.tokens[username]
+
+    async def headers(self, username: str, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {await self.token(username)}", **extra}
+
+    async def get(self, username: str, path: str, **kw: Any) -> Any:
+        return await self.client.get(f"/api/v1{path}", headers=await self.headers(username), **kw)
+
+    async def post(self, username: str, path: str, json: Any = None, **kw: Any) -> Any:
+        headers = await self.headers(username, **kw.pop("headers", {}))
+        return await self.client.post(f"/api/v1{path}", json=json, headers=headers, **kw)
+
+    async def act(self, username: str, event_id: str, action: str, **body: Any) -> Any:
+        return await self.post(username, f"/events/{event_id}/actions", {"action": action, **body})
+
+
+@pytest.fixture
+async def client(app: Any) -> AsyncIterator[Any]:
+    from litestar.testing import AsyncTestClient
+
+    async with AsyncTestClient(app=app) as c:
+        yield c
+
+
+@pytest.fixture
+def api(client: Any) -> Api:
+    return Api(client=client, tokens={})
