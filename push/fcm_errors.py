@@ -32,6 +32,8 @@ _TOKEN_DEAD: Final = frozenset({"UNREGISTERED", "SENDER_ID_MISMATCH"})
 _QUOTA: Final = frozenset({"QUOTA_EXCEEDED", "RESOURCE_EXHAUSTED"})
 # DEADLINE_EXCEEDED is a client timeout: the provider may be slow, the message is fine.
 _TRANSIENT: Final = frozenset({"UNAVAILABLE", "INTERNAL", "DEADLINE_EXCEEDED"})
+# Gateway errors come from proxies in front of FCM, not from FCM, and carry no FCM code.
+_TRANSIENT_HTTP_STATUS: Final = frozenset({502, 504})
 
 
 def _error_object(error: FirebaseError) -> Mapping[str, Any]:
@@ -104,6 +106,8 @@ def classify_fcm_error(
         return TokenDead(reason) if _is_about_token(err, message) else Failed(reason)
     if code in _QUOTA:
         return RetryLater(quota_floor if retry_after is None else retry_after, reason)
-    if code in _TRANSIENT:
+    if code in _TRANSIENT or (
+        response is not None and response.status_code in _TRANSIENT_HTTP_STATUS
+    ):
         return RetryLater(retry_base if retry_after is None else retry_after, reason)
     return Failed(reason)

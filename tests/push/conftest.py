@@ -9,8 +9,11 @@ import pytest
 from push.fake_fcm import FakeFcm
 from push.fcm import FcmSender
 
-# A fixed clock so APNs expiry headers (now + ttl) are exact in assertions.
-FIXED_NOW = 1_750_000_000.0
+
+@pytest.fixture
+def fixed_now() -> float:
+    """The sender's clock in these tests, so APNs expiry (now + ttl) is exact."""
+    return 1_750_000_000.0
 
 
 @pytest.fixture
@@ -20,7 +23,7 @@ def fake_fcm() -> Iterator[FakeFcm]:
 
 
 @pytest.fixture
-async def fcm_sender(fake_fcm: FakeFcm) -> AsyncIterator[FcmSender]:
-    sender = FcmSender(**fake_fcm.sender_options(), clock=lambda: FIXED_NOW)
+async def fcm_sender(fake_fcm: FakeFcm, fixed_now: float) -> AsyncIterator[FcmSender]:
+    sender = FcmSender(**fake_fcm.sender_options(), clock=lambda: fixed_now)
     yield sender
     await sender.close()

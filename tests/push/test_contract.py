@@ -37,7 +37,9 @@ class Kit:
 
 
 @pytest.fixture(params=["fcm", "log", "memory"])
-async def kit(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> AsyncIterator[Kit]:
+async def kit(
+    request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Kit]:
     if request.param == "fcm":
         fake: FakeFcm = request.getfixturevalue("fake_fcm")
         sender: PushSender = FcmSender(**fake.sender_options())
