@@ -11,17 +11,28 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.handlers.base import BaseRouteHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
+from backend.auth.tokens import TokenError
 from backend.context import AppContext
 from backend.db.engine import drop_after_commit, run_after_commit
 from backend.db.models import AuditEntry
 from backend.errors import ProblemError
 
-__all__ = ["DB", "Caller", "client_ip", "get_context", "provide_db", "provide_principal"]
+__all__ = [
+    "DB",
+    "Caller",
+    "client_ip",
+    "get_context",
+    "provide_db",
+    "provide_principal",
+    "require_bearer",
+]
 
 
 #: Handler parameter types: the request's session and the authenticated caller.
@@ -54,17 +65,32 @@ async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
         run_after_commit(session)
 
 
-async def provide_principal(
-    request: Request[Any, Any, Any], state: State, db: DB
-) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise ProblemError(
-            401,
-            "unauthenticated",
-            "missing bearer token",
-            headers={"WWW-Authenticate": 'Bearer realm="chengyun"'},
-        )
-    return await get_context(state).auth.authenticate(db, token.strip())
+def _unauthenticated(detail: str) -> ProblemError:
+    return ProblemError(
+        401, "unauthenticated", detail, headers={"WWW-Authenticate": 'Bearer realm="chengyun"'}
+    )
 
+
+def _bearer(headers: Any) -> str:
+    scheme, _, token = str(headers.get("authorization", "")).partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthenticated("missing bearer token")
+    return token.strip()
+
+
+def require_bearer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: refuse a missing, forged or expired token before anything else is read.
+
+    Litestar extracts query parameters and the body before it resolves dependencies, so
+    with ``provide_principal`` alone a caller without a token gets 400 for a missing
+    parameter or a malformed body instead of the 401 that makes a client log in again.
+    Guards run first. The session check (logout, revoked family) stays in the dependency.
+    """
+    try:
+        get_context(connection.app.state).auth.tokens.decode_access(_bearer(connection.headers))
+    except TokenError as exc:
+        raise _unauthenticated("invalid or expired credentials") from exc
+
+
+async def provide_principal(request: Request[Any, Any, Any], state: State, db: DB) -> Principal:
+    return await get_context(state).auth.authenticate(db, _bearer(request.headers))

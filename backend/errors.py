@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import re
+from enum import Enum
 from typing import Any
 
 import msgspec
@@ -15,6 +17,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DataError
 
 __all__ = ["ProblemError", "exception_handlers", "problem_response"]
 
@@ -100,18 +103,40 @@ def _problem_error(_: Request[Any, Any, Any], exc: ProblemError) -> Response[byt
     return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
 
 
+# msgspec names the field inside the message when the error is about the object itself
+# ("unknown field `x`", "missing required field `x`"); Litestar then reports the parent's
+# path, "data" for the top level. Clients need the offending field, so take it from there.
+_NAMED_IN_MESSAGE = re.compile(r"^Object (?:contains unknown|missing required) field `([^`]+)`")
+# Raised while extracting parameters, before validation, with the name only in the text.
+_MISSING_PARAM = re.compile(r"^Missing required (\w+) parameter '([^']+)'")
+
+
+def _source(value: Any) -> str:
+    # ParamType is a (str, Enum): str() of it is "ParamType.QUERY", not the wire word.
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value or "body")
+
+
 def _fields_from_validation(exc: ValidationException) -> list[dict[str, str]]:
     fields: list[dict[str, str]] = []
     extra = exc.extra if isinstance(exc.extra, list) else [exc.extra] if exc.extra else []
     for item in extra:
         if isinstance(item, dict):
+            field = str(item.get("key") or item.get("field") or "")
+            message = str(item.get("message", ""))
+            named = _NAMED_IN_MESSAGE.match(message)
+            if named:
+                parent = "" if field in {"", "data"} else field + "."
+                field = parent + named.group(1)
             fields.append(
-                {
-                    "field": str(item.get("key") or item.get("field") or ""),
-                    "message": str(item.get("message", "")),
-                    "source": str(item.get("source") or "body"),
-                }
+                {"field": field, "message": message, "source": _source(item.get("source"))}
             )
+    missing = _MISSING_PARAM.match(str(exc.detail))
+    if not fields and missing:
+        fields.append(
+            {"field": missing.group(2), "message": "required", "source": missing.group(1)}
+        )
     return fields
 
 
@@ -133,6 +158,16 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return problem_response(status, code, detail, headers=headers or None)
 
 
+def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[bytes]:
+    # The database refused a value the request carried (a NUL byte in text, a number where
+    # an id belongs, a time out of range): bad input, not a server fault. Code that checks its
+    # input never gets here; this keeps a missed check from answering 500.
+    log.warning(
+        "database refused a request value on %s %s: %s", request.method, request.url.path, exc.orig
+    )
+    return problem_response(400, "validation_failed", "a value in the request is not acceptable")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -147,5 +182,6 @@ exception_handlers: dict[Any, Any] = {
     PermissionDeniedException: _http_error,
     NotFoundException: _http_error,
     HTTPException: _http_error,
+    DataError: _data_error,
     Exception: _unexpected,
 }

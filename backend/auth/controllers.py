@@ -12,7 +12,7 @@ from litestar.params import JSONBody
 from backend.auth.service import IssuedTokens
 from backend.common.phone import mask_phone
 from backend.db.models import Org, User, UserPreference
-from backend.deps import DB, Caller, client_ip, get_context, provide_principal
+from backend.deps import DB, Caller, client_ip, get_context, provide_principal, require_bearer
 from backend.orgs.service import org_out
 from schemas.auth import LoginIn, MeOut, QuietHours, RefreshIn, TokenPairOut
 from schemas.common import Strict
@@ -74,6 +74,7 @@ class AuthController(Controller):
         "/logout",
         status_code=204,
         dependencies={"principal": Provide(provide_principal)},
+        guards=[require_bearer],
     )
     async def logout(self, state: State, db: DB, principal: Caller) -> None:
         await get_context(state).auth.logout(db, principal)
@@ -83,6 +84,7 @@ class MeController(Controller):
     path = "/me"
     tags = ["auth"]
     dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
 
     @get("")
     async def me(self, db: DB, principal: Caller) -> MeOut:

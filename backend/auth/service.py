@@ -89,14 +89,22 @@ class AuthService:
         self, session: AsyncSession, *, username: str, password: str, ip: str | None
     ) -> IssuedTokens:
         now = utcnow()
-        user_key = f"user:{username.strip().lower()}"
+        # PostgreSQL text cannot hold a NUL byte (the query would fail with 500). No login
+        # has one, so such a name is simply wrong: never looked up, stored with U+FFFD.
+        name = username.strip()
+        stored_name = name.replace("\x00", "\ufffd")
+        user_key = f"user:{stored_name.lower()}"
         ip_key = f"ip:{ip or 'unknown'}"
         await self._check_throttle(
             session, [(user_key, self.max_failures), (ip_key, self.ip_max_failures)], now
         )
         user = (
-            await session.execute(select(User).where(User.username == username.strip()))
-        ).scalar_one_or_none()
+            None
+            if "\x00" in name
+            else (
+                await session.execute(select(User).where(User.username == name))
+            ).scalar_one_or_none()
+        )
         ok = self.passwords.verify(user.password_hash if user else None, password)
         if not ok or user is None or not user.is_active:
             await self._count_failure(session, user_key, now)
@@ -108,7 +116,7 @@ class AuthService:
                 target_type="user",
                 target_id=user.id if user else None,
                 ip=ip,
-                data={"username": username[:64]},
+                data={"username": stored_name[:64]},
             )
             # The request rolls back on error; the counters and the audit row must stay.
             await session.commit()

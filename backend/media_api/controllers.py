@@ -12,7 +12,7 @@ from litestar.di import Provide
 from litestar.params import FromPath, HeaderParameter, MultipartBody, QueryParameter
 
 from backend.db.models import Media
-from backend.deps import DB, Caller, get_context, provide_principal
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.media_api.service import VARIANTS, media_out
 from backend.media_api.uploads import UploadService, original_key, variant_key
@@ -29,6 +29,7 @@ class MediaController(Controller):
     path = "/media"
     tags = ["media"]
     dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
 
     @post("", request_max_body_size=UPLOAD_BODY_LIMIT)
     async def upload(

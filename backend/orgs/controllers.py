@@ -11,7 +11,8 @@ from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from backend.deps import DB, Caller, get_context, provide_principal
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.errors import ProblemError
 from backend.orgs import service
 from schemas.orgs import CategoryOut, GridOut, LocateOut, OrgTreeNode
 
@@ -31,6 +32,7 @@ class OrgsController(Controller):
     path = ""
     tags = ["reference"]
     dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
 
     @get("/orgs")
     async def orgs(self, db: DB, principal: Caller) -> list[OrgTreeNode]:
@@ -41,11 +43,27 @@ class OrgsController(Controller):
         self,
         db: DB,
         principal: Caller,
-        street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        # Ids are UUID strings; anything else (a NUL byte breaks PostgreSQL) is bad input.
+        street_id: Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> GridPage:
         after = decode_cursor(cursor, ("code",))["code"] if cursor else None
+        if after is not None and not isinstance(after, str):
+            # A decodable cursor this server never issued: comparing a code with a number
+            # or a list fails in the database (500 on PostgreSQL).
+            raise ProblemError(
+                400,
+                "validation_failed",
+                "cursor is not valid",
+                errors=[
+                    {
+                        "field": "cursor",
+                        "message": "not a cursor this server issued",
+                        "source": "query",
+                    }
+                ],
+            )
         items = await service.list_grids(db, street_id=street_id, limit=limit + 1, after_code=after)
         more = len(items) > limit
         items = items[:limit]
