@@ -18,7 +18,7 @@ from tests.integration.demo import demo, grid_point
 LOGIN = "/api/v1/auth/login"
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
-PASSWORD = "chengyun-demo"  # noqa: S105 - the documented demo password
+PASSWORD = "chengyun-demo"
 WRONG_KEY = "an-entirely-different-signing-key-of-sufficient-length-0123456789"
 
 
