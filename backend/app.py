@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy import func, select
 
 from backend.auth.controllers import AuthController, MeController
-from backend.auth.passwords import PasswordService
+from backend.auth.passwords import password_service
 from backend.auth.service import AuthService
 from backend.auth.tokens import TokenService
 from backend.context import AppContext
@@ -39,7 +39,7 @@ def _build_context(settings: Settings) -> AppContext:
     from backend.media_api.wiring import install as install_media
 
     db = Database(settings.resolved_database_url)
-    passwords = PasswordService()
+    passwords = password_service(settings.password_profile)
     tokens = TokenService(
         settings.secret_key,
         audience=settings.jwt_audience,

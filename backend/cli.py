@@ -32,7 +32,7 @@ def _redact(url: str) -> str:
 
 
 async def _seed(settings: Settings) -> None:
-    from backend.auth.passwords import PasswordService
+    from backend.auth.passwords import password_service
     from backend.db.engine import Database
     from backend.orgs.seed import seed_demo
 
@@ -41,7 +41,7 @@ async def _seed(settings: Settings) -> None:
     db = Database(settings.resolved_database_url)
     try:
         async with db.sessions() as session:
-            report = await seed_demo(session, PasswordService())
+            report = await seed_demo(session, password_service(settings.password_profile))
             await session.commit()
     finally:
         await db.dispose()
@@ -63,7 +63,7 @@ async def _seed(settings: Settings) -> None:
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
     from sqlalchemy import select
 
-    from backend.auth.passwords import PasswordService
+    from backend.auth.passwords import password_service
     from backend.auth.principal import ROLES
     from backend.db.engine import Database
     from backend.db.models import Org, User
@@ -86,7 +86,7 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
             user = (
                 await session.execute(select(User).where(User.username == args.username))
             ).scalar_one_or_none()
-            hashed = PasswordService().hash(password)
+            hashed = password_service(settings.password_profile).hash(password)
             if user is None:
                 session.add(
                     User(

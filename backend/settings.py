@@ -76,6 +76,8 @@ class Settings:
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     font_path: str | None = None
+    # "fast" argon2 parameters exist for tests and benchmarks; production refuses them.
+    password_profile: str = "standard"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -131,6 +133,7 @@ class Settings:
             scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",
             log_level=env.get("CHENGYUN_LOG_LEVEL", "INFO").upper(),
             font_path=env.get("CHENGYUN_FONT_PATH") or None,
+            password_profile=env.get("CHENGYUN_PASSWORD_PROFILE", "standard"),
         )
         settings.check()
         return settings
@@ -142,5 +145,9 @@ class Settings:
                 raise SettingsError("production refuses the demo CHENGYUN_SECRET_KEY")
             if len(self.secret_key) < 32:
                 raise SettingsError("CHENGYUN_SECRET_KEY must be at least 32 characters")
+        if self.password_profile not in {"standard", "fast"}:
+            raise SettingsError("CHENGYUN_PASSWORD_PROFILE must be standard or fast")
+        if self.is_production and self.password_profile != "standard":
+            raise SettingsError("production refuses the fast password profile")
         if self.push_sender == "fcm" and not self.fcm_credentials_file:
             raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +42,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _seed_into(url: str) -> None:
-    from backend.auth.passwords import PasswordService
+    from backend.auth.passwords import password_service
     from backend.db.engine import Database
     from backend.db.migrate import upgrade_head
     from backend.orgs.seed import seed_demo
@@ -52,7 +53,7 @@ def _seed_into(url: str) -> None:
         db = Database(url)
         try:
             async with db.sessions() as session:
-                await seed_demo(session, PasswordService())
+                await seed_demo(session, password_service("fast"))
                 await session.commit()
         finally:
             await db.dispose()
@@ -136,6 +137,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         media_dir=tmp_path / "media",
         scheduler_enabled=False,
         push_sender="memory",
+        password_profile="fast",
     )
 
 
@@ -185,10 +187,38 @@ class Api:
 
 @pytest.fixture
 async def client(app: Any) -> AsyncIterator[Any]:
-    from litestar.testing import AsyncTestClient
+    """httpx over ASGI in the test's own event loop (Litestar's AsyncTestClient runs the app
+    on another loop, which asyncpg connections shared with the test cannot cross)."""
+    import httpx
 
-    async with AsyncTestClient(app=app) as c:
-        yield c
+    async with running(app):
+        transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            yield c
+
+
+@asynccontextmanager
+async def running(app: Any) -> AsyncIterator[None]:
+    """The app's lifespan, entered and left in one task of its own (anyio's cancel scopes
+    must be; pytest-asyncio sets fixtures up and tears them down in different tasks)."""
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def hold() -> None:
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    task = asyncio.create_task(hold())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        ready.cancel()
+        task.result()  # startup failed: raise its error
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 @pytest.fixture
