@@ -47,6 +47,8 @@ THUMB_SIZE: Final = 320
 _DISPLAY_QUALITY: Final = 82
 _THUMB_QUALITY: Final = 78
 _SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+_RESAMPLE: Final = Image.Resampling.HAMMING
+_REDUCING_GAP: Final = 2.0
 
 CONTENT_TYPES: Final[dict[Kind, str]] = {
     "jpeg": "image/jpeg",
@@ -243,9 +245,12 @@ def _flatten(im: Image.Image) -> Image.Image:
 def _fit(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     if im.size == size:
         return im
-    # reducing_gap lets Pillow box-reduce by an integer factor first, then filter: close
-    # to LANCZOS quality at a fraction of its cost on big sources (PNG, HEIC, WebP).
-    return im.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # Resizing can cost as much as the draft decode itself, so the filter is a speed
+    # choice. For the typical 1.25x shrink after a 1/2-scale JPEG decode, HAMMING is as
+    # fast as BILINEAR and sharper, and ~2x faster than BICUBIC (LANCZOS: ~2.2x) with
+    # no visible difference at this ratio. reducing_gap box-reduces by an integer factor
+    # first on big shrinks (PNG, HEIC, WebP sources; display to thumbnail).
+    return im.resize(size, _RESAMPLE, reducing_gap=_REDUCING_GAP)
 
 
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:

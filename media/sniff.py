@@ -146,7 +146,7 @@ def _jpeg_end(data: bytes, start: int = 0, depth: int = 0) -> int:
             # and the segments between progressive scans cannot plausibly hold it either,
             # so the first FF D9 after the first scan is the EOI. `find` runs at memchr
             # speed, unlike a Python loop over every stuffed byte.
-            eoi = data.find(b"\xff\xd9", pos)
+            eoi = _find_chunked(data, b"\xff\xd9", pos)
             if eoi < 0:
                 return n
             end = eoi + 2
@@ -155,6 +155,21 @@ def _jpeg_end(data: bytes, start: int = 0, depth: int = 0) -> int:
                 return _jpeg_end(data, end, depth + 1)
             return end
     return n
+
+
+def _find_chunked(data: bytes, needle: bytes, start: int, chunk: int = 1 << 20) -> int:
+    """`data.find(needle, start)` in 1 MiB steps: one C call holds the GIL throughout,
+    which on a 20 MB upload would stall the event loop for tens of milliseconds; between
+    steps other threads (the loop) get their turn."""
+    n = len(data)
+    overlap = len(needle) - 1
+    while start < n:
+        end = min(n, start + chunk + overlap)
+        found = data.find(needle, start, end)
+        if found >= 0:
+            return found
+        start += chunk
+    return -1
 
 
 def _png_end(data: bytes) -> int:
