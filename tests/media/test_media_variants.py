@@ -271,3 +271,43 @@ def test_phash_fits_a_signed_bigint_and_hamming_handles_signs() -> None:
     assert hamming(value, 0) == 64
     assert hamming(value, value) == 0
     assert hamming(-(2**63), 2**63 - 1) == 64
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"format": "JPEG", "progressive": True}, id="progressive"),
+        pytest.param({"format": "MPO", "save_all": True}, id="mpo"),
+        pytest.param({"format": "JPEG", "cmyk": True}, id="cmyk"),
+    ],
+)
+def test_big_jpeg_variants_decode_at_reduced_scale(
+    detailed_image: Callable[..., Any], params: dict[str, Any]
+) -> None:
+    params = dict(params)  # the parametrize dict is shared: never mutate it
+    im = detailed_image((3000, 2000))
+    if params.pop("cmyk", False):
+        im = im.convert("CMYK")
+    if params.get("save_all"):
+        params["append_images"] = [im]
+    fmt = params.pop("format")
+    result = process_upload(saved(im, fmt, **params))
+    assert (result.width, result.height) == (3000, 2000)
+    assert opened(result.display).size == (1600, 1067)
+    assert opened(result.thumb).size == (320, 213)
+
+
+def test_big_rotated_jpeg_is_upright_after_the_reduced_decode(
+    detailed_image: Callable[..., Any],
+) -> None:
+    upright = detailed_image((2000, 3000))
+    # Stored sideways with orientation 6 ("rotate 90 clockwise to view"), as phones do.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    result = process_upload(saved(stored, "JPEG", quality=90, exif=exif))
+    assert (result.width, result.height) == (2000, 3000)
+    display = opened(result.display)
+    assert display.size == (1067, 1600)
+    expected = upright.resize(display.size)
+    assert mean_abs_diff(display, expected) < 6
