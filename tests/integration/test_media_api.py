@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 @cache
 def photo(path: Path) -> bytes:
-    return photo(path)
+    return path.read_bytes()
 
 
 async def upload(api: Any, username: str, data: bytes, name: str = "photo.jpg") -> Any:
