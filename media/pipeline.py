@@ -209,6 +209,8 @@ def _decode(im: Image.Image, default_tz: tzinfo) -> tuple[Image.Image, PhotoMeta
         im.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise MediaError("image_too_large", "the image has too many pixels") from exc
+    except MemoryError:
+        raise  # the server is short of memory; the photo is not to blame
     except Exception as exc:  # decoders signal bad data with many exception types
         raise MediaError("corrupt_image", "the image data is truncated or corrupt") from exc
     # After load(): PNG may keep its eXIf chunk after the pixels, and reading it earlier
