@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -145,7 +146,15 @@ class FcmSender(PushSender):
         retry_base_seconds: float = DEFAULT_RETRY_BASE_SECONDS,
         quota_floor_seconds: float = DEFAULT_QUOTA_FLOOR_SECONDS,
         clock: Callable[[], float] = time.time,
+        batch_size: int = FCM_BATCH_LIMIT,
+        concurrent_batches: int = 1,
     ) -> None:
+        if not 1 <= batch_size <= FCM_BATCH_LIMIT:
+            raise ValueError(f"batch_size must be 1..{FCM_BATCH_LIMIT}")
+        if concurrent_batches < 1:
+            raise ValueError("concurrent_batches must be at least 1")
+        self._batch_size = batch_size
+        self._batch_slots = asyncio.Semaphore(concurrent_batches)
         self._client = FirebaseMessagingClient(
             _resolve_credentials(credentials),
             project_id=project_id,
@@ -176,23 +185,35 @@ class FcmSender(PushSender):
         if self._closed:
             raise SenderClosed("FcmSender is closed")
         results: list[PushResult | None] = [None] * len(messages)
-        pending: list[tuple[int, messaging.Message]] = []
+        reachable: list[int] = []
+        for index, message in enumerate(messages):
+            if self.can_reach(message.platform):
+                reachable.append(index)
+            else:
+                results[index] = unreachable(self.name, message.platform)
         now = self._clock()
-        with _token_target_allowed():
-            for index, message in enumerate(messages):
-                if not self.can_reach(message.platform):
-                    results[index] = unreachable(self.name, message.platform)
-                    continue
-                channel = self._channels[message.priority]
-                fcm_message = to_fcm_message(message, android_channel=channel, now=now)
-                pending.append((index, fcm_message))
-        # Chunks go one after another: each already fans out 500 concurrent requests,
-        # which is as much as one HTTP/2 connection to FCM usefully carries.
-        for start in range(0, len(pending), FCM_BATCH_LIMIT):
-            chunk = pending[start : start + FCM_BATCH_LIMIT]
-            answers = await self._send_chunk([fcm_message for _, fcm_message in chunk])
-            for (index, _), answer in zip(chunk, answers, strict=True):
+        size = self._batch_size
+        chunks = [reachable[start : start + size] for start in range(0, len(reachable), size)]
+
+        async def send_chunk(indices: list[int]) -> None:
+            # The slot bounds requests in flight across all concurrent send() calls.
+            async with self._batch_slots:
+                # Messages are built per chunk, inside the slot, so a 10,000-device fan-out
+                # never blocks the event loop building everything up front.
+                with _token_target_allowed():
+                    batch = [
+                        to_fcm_message(
+                            messages[i],
+                            android_channel=self._channels[messages[i].priority],
+                            now=now,
+                        )
+                        for i in indices
+                    ]
+                answers = await self._send_chunk(batch)
+            for index, answer in zip(indices, answers, strict=True):
                 results[index] = answer
+
+        await asyncio.gather(*(send_chunk(chunk) for chunk in chunks))
         done = [result for result in results if result is not None]
         if len(done) != len(messages):  # a bug here would silently drop notifications
             raise RuntimeError("fcm: a message was left without a result")

@@ -266,3 +266,31 @@ async def test_missing_project_id_is_a_clear_error(monkeypatch: pytest.MonkeyPat
         FcmSender(credentials=StaticTokenCredential("t"))
 
     assert set(firebase_admin._apps) == before  # the half-built app was deleted
+
+
+async def test_smaller_batches_in_parallel_keep_order(
+    fake_fcm: FakeFcm, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="push.fcm")
+    fake_fcm.always("tok-3", FakeReply.unregistered())
+    sender = FcmSender(**fake_fcm.sender_options(), batch_size=3, concurrent_batches=2)
+    try:
+        results = await sender.send([msg(f"tok-{i}") for i in range(7)])
+    finally:
+        await sender.close()
+
+    sizes = sorted(
+        int(m.group(1))
+        for r in caplog.records
+        if (m := re.search(r"chunk of (\d+) messages", r.getMessage()))
+    )
+    assert sizes == [1, 3, 3]
+    assert [type(r) for r in results] == [Delivered] * 3 + [TokenDead] + [Delivered] * 3
+
+
+@pytest.mark.parametrize(
+    "options", [{"batch_size": 0}, {"batch_size": 501}, {"concurrent_batches": 0}]
+)
+async def test_rejects_impossible_batching(fake_fcm: FakeFcm, options: dict[str, int]) -> None:
+    with pytest.raises(ValueError, match="batch"):
+        FcmSender(**fake_fcm.sender_options(), **options)
