@@ -77,7 +77,7 @@ class Settings:
     log_level: str = "INFO"
     font_path: str | None = None
     # "fast" argon2 parameters exist for tests and benchmarks; production refuses them.
-    password_profile: str = "standard"
+    password_profile: str = "standard"  # noqa: S105 - a profile name, not a password
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -147,7 +147,7 @@ class Settings:
                 raise SettingsError("CHENGYUN_SECRET_KEY must be at least 32 characters")
         if self.password_profile not in {"standard", "fast"}:
             raise SettingsError("CHENGYUN_PASSWORD_PROFILE must be standard or fast")
-        if self.is_production and self.password_profile != "standard":
+        if self.is_production and self.password_profile != "standard":  # noqa: S105
             raise SettingsError("production refuses the fast password profile")
         if self.push_sender == "fcm" and not self.fcm_credentials_file:
             raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

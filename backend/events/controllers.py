@@ -16,7 +16,7 @@ from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from backend.db.models import Event
-from backend.deps import DB, Caller, get_context, provide_principal
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
 from backend.events.presenter import present_detail, present_events
@@ -79,6 +79,7 @@ class EventsController(Controller):
     path = "/events"
     tags = ["events"]
     dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
 
     @post("", status_code=201)
     async def create(
@@ -203,13 +204,10 @@ class EventsController(Controller):
             outcome = await apply_action(svc, db, principal, event_id, data, now)
             for hook in hooks:
                 await hook(db, outcome, principal, now)
+            # The unmasked phone is for reading a case (and audited there); an action's
+            # answer shows the masked number only.
             out = await present_detail(
-                db,
-                outcome.event,
-                principal,
-                svc.links,
-                now=now,
-                reveal_phone=_reveals_phone(principal, outcome.event),
+                db, outcome.event, principal, svc.links, now=now, reveal_phone=False
             )
             return 200, out
 

@@ -294,13 +294,6 @@ async def test_each_unmasked_read_is_audited_separately(app: Any, api: Any) -> N
     assert len(await audit_rows(app, "phone.unmasked")) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend/events/controllers.py act(): the action response reveals reporter.phone "
-    "to the street/district dispatcher (reveal_phone=_reveals_phone(...)) but writes no "
-    "phone.unmasked audit row; only GET /events/{id} audits. Fix: audit there too, or mask "
-    "in action responses.",
-)
 async def test_action_response_that_unmasks_the_phone_is_audited(app: Any, api: Any) -> None:
     event_id = await report(api, "grid001", 1)
     r = await api.act("street01a", event_id, "accept")
