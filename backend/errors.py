@@ -168,6 +168,13 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[byt
     return problem_response(400, "validation_failed", "a value in the request is not acceptable")
 
 
+def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
+    # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a JSON
+    # string, and Litestar only wraps DecodeError: without this a stray byte answered 500.
+    log.warning("undecodable request on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(400, "validation_failed", "the request body is not valid UTF-8")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(
@@ -183,5 +190,6 @@ exception_handlers: dict[Any, Any] = {
     NotFoundException: _http_error,
     HTTPException: _http_error,
     DataError: _data_error,
+    UnicodeDecodeError: _not_utf8,
     Exception: _unexpected,
 }
