@@ -84,8 +84,8 @@ def create_app(settings: Settings) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        await _refuse_unsafe_production(ctx)
         try:
+            await _refuse_unsafe_production(ctx)
             for start in ctx.parts.get("on_startup", []):
                 await start()
             yield

@@ -213,7 +213,12 @@ async def running(app: Any) -> AsyncIterator[None]:
     await asyncio.wait({task, ready}, return_when=asyncio.FIRST_COMPLETED)
     if task.done():
         ready.cancel()
-        task.result()  # startup failed: raise its error
+        try:
+            task.result()  # startup failed: raise its error
+        except BaseExceptionGroup as group:  # anyio wraps lifespan errors in a group
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
     try:
         yield
     finally:
