@@ -128,7 +128,9 @@ def process_upload(
     """
     kind, im = _open(data, limits)
     display_im, meta, (width, height) = _decode(im, default_tz)
-    thumb_im = _fit(display_im, _box(display_im.size, THUMB_SIZE))
+    # A 320 px thumbnail does not need a filtered shrink: box-averaging by the whole
+    # factor (1600 -> 320 is exactly 5) is ideal for that, and a third of the cost.
+    thumb_im = _fit(display_im, _box(display_im.size, THUMB_SIZE), reducing_gap=1.0)
     if thumb_im is display_im:  # a tiny photo: keep the watermark off the thumbnail
         thumb_im = display_im.copy()
     # Hash before the watermark: the burned-in line must not make a re-upload look new.
@@ -244,7 +246,9 @@ def _flatten(im: Image.Image) -> Image.Image:
     return im.convert("RGB")
 
 
-def _fit(im: Image.Image, size: tuple[int, int]) -> Image.Image:
+def _fit(
+    im: Image.Image, size: tuple[int, int], *, reducing_gap: float = _REDUCING_GAP
+) -> Image.Image:
     if im.size == size:
         return im
     # Resizing can cost as much as the draft decode itself, so the filter is a speed
@@ -252,7 +256,7 @@ def _fit(im: Image.Image, size: tuple[int, int]) -> Image.Image:
     # fast as BILINEAR and sharper, and ~2x faster than BICUBIC (LANCZOS: ~2.2x) with
     # no visible difference at this ratio. reducing_gap box-reduces by an integer factor
     # first on big shrinks (PNG, HEIC, WebP sources; display to thumbnail).
-    return im.resize(size, _RESAMPLE, reducing_gap=_REDUCING_GAP)
+    return im.resize(size, _RESAMPLE, reducing_gap=reducing_gap)
 
 
 def _to_srgb(im: Image.Image, icc: bytes | None) -> Image.Image:
