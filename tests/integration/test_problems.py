@@ -209,6 +209,9 @@ async def test_numbers_as_strings_are_400(api: Any, body: Any) -> None:
     assert_problem(await api.post("grid001", "/events", body), 400, "validation_failed")
 
 
+MALFORMED = [b"{not json", b"", b'{"a": 1', '{"note": "\xff"}'.encode("latin-1"), b"\x00"]
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
@@ -219,26 +222,24 @@ async def test_numbers_as_strings_are_400(api: Any, body: Any) -> None:
         ("POST", "/api/v1/auth/refresh"),
     ],
 )
-@pytest.mark.parametrize(
-    "raw", [b"{not json", b"", b'{"a": 1', '{"note": "\xff"}'.encode("latin-1")]
-)
-async def test_malformed_json_is_400(api: Any, method: str, path: str, raw: bytes) -> None:
+async def test_malformed_json_is_400(api: Any, method: str, path: str) -> None:
     if "{id}" in path:
         path = path.replace("{id}", await an_event(api))
     headers = await api.headers("street01a", **{"Content-Type": "application/json"})
-    r = await api.client.request(method, path, content=raw, headers=headers)
-    assert_problem(r, 400, "validation_failed")
+    for raw in MALFORMED:  # one database for all five: they must all leave it untouched
+        r = await api.client.request(method, path, content=raw, headers=headers)
+        assert_problem(r, 400, "validation_failed")
 
 
 # -- paging ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/events", "/grids"])
-@pytest.mark.parametrize("limit", ["0", "201", "x", "-1", "1.5", ""])
-async def test_invalid_limit_is_400(api: Any, path: str, limit: str) -> None:
-    r = await api.get("street01a", path, params={"limit": limit})
-    problem = assert_problem(r, 400, "validation_failed")
-    assert [(e["field"], e["source"]) for e in problem["errors"]] == [("limit", "query")]
+async def test_invalid_limit_is_400(api: Any, path: str) -> None:
+    for limit in ("0", "201", "x", "-1", "1.5", ""):
+        r = await api.get("street01a", path, params={"limit": limit})
+        problem = assert_problem(r, 400, "validation_failed")
+        assert [(e["field"], e["source"]) for e in problem["errors"]] == [("limit", "query")]
 
 
 async def test_limit_bounds_are_accepted(api: Any) -> None:
@@ -257,25 +258,25 @@ BAD_CURSORS = {
 
 
 @pytest.mark.parametrize("path", ["/events", "/grids"])
-@pytest.mark.parametrize("cursor", list(BAD_CURSORS.values()), ids=list(BAD_CURSORS))
-async def test_bad_cursor_is_400(api: Any, path: str, cursor: str) -> None:
-    r = await api.get("street01a", path, params={"cursor": cursor})
-    problem = assert_problem(r, 400, "validation_failed")
-    assert error_fields(problem) == ["cursor"]
+async def test_bad_cursor_is_400(api: Any, path: str) -> None:
+    for what, cursor in BAD_CURSORS.items():
+        r = await api.get("street01a", path, params={"cursor": cursor})
+        problem = assert_problem(r, 400, "validation_failed")
+        assert error_fields(problem) == ["cursor"], what
 
 
-@pytest.mark.parametrize("code", [5, ["a"], {"a": 1}, True])
-async def test_grid_cursor_with_a_foreign_value_is_400(api: Any, code: Any) -> None:
-    r = await api.get("grid001", "/grids", params={"cursor": encode_cursor({"code": code})})
-    problem = assert_problem(r, 400, "validation_failed")
-    assert error_fields(problem) == ["cursor"]
+async def test_grid_cursor_with_a_foreign_value_is_400(api: Any) -> None:
+    for code in (5, ["a"], {"a": 1}, True):
+        r = await api.get("grid001", "/grids", params={"cursor": encode_cursor({"code": code})})
+        problem = assert_problem(r, 400, "validation_failed")
+        assert error_fields(problem) == ["cursor"], code
 
 
-@pytest.mark.parametrize("street_id", ["\x00", "a b", "x" * 65, "'; drop table orgs; --"])
-async def test_malformed_street_id_on_grids_is_400(api: Any, street_id: str) -> None:
-    r = await api.get("grid001", "/grids", params={"street_id": street_id})
-    problem = assert_problem(r, 400, "validation_failed")
-    assert error_fields(problem) == ["street_id"]
+async def test_malformed_street_id_on_grids_is_400(api: Any) -> None:
+    for street_id in ("\x00", "a b", "x" * 65, "'; drop table orgs; --"):
+        r = await api.get("grid001", "/grids", params={"street_id": street_id})
+        problem = assert_problem(r, 400, "validation_failed")
+        assert error_fields(problem) == ["street_id"], street_id
 
 
 @pytest.mark.xfail(
