@@ -7,8 +7,9 @@ time and the event loop never notices it.
 
 from __future__ import annotations
 
+import ctypes
 import struct
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from media.errors import MediaError
 
@@ -146,7 +147,7 @@ def _jpeg_end(data: bytes, start: int = 0, depth: int = 0) -> int:
             # and the segments between progressive scans cannot plausibly hold it either,
             # so the first FF D9 after the first scan is the EOI. `find` runs at memchr
             # speed, unlike a Python loop over every stuffed byte.
-            eoi = _find_chunked(data, b"\xff\xd9", pos)
+            eoi = _find_from(data, b"\xff\xd9", pos)
             if eoi < 0:
                 return n
             end = eoi + 2
@@ -157,18 +158,42 @@ def _jpeg_end(data: bytes, start: int = 0, depth: int = 0) -> int:
     return n
 
 
-def _find_chunked(data: bytes, needle: bytes, start: int, chunk: int = 1 << 20) -> int:
-    """`data.find(needle, start)` in 1 MiB steps: one C call holds the GIL throughout,
-    which on a 20 MB upload would stall the event loop for tens of milliseconds; between
-    steps other threads (the loop) get their turn."""
+def _load_memmem() -> Any:
+    """libc's memmem, when the platform has one (glibc, musl, macOS, BSDs)."""
+    try:
+        fn = ctypes.CDLL(None).memmem  # the symbols already loaded into this process
+    except (AttributeError, OSError, TypeError):  # e.g. Windows: no dlopen(NULL)
+        return None
+    fn.restype = ctypes.c_void_p
+    fn.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t)
+    return fn
+
+
+_MEMMEM: Final = _load_memmem()
+
+
+def _find_from(data: bytes, needle: bytes, start: int) -> int:
+    """`data.find(needle, start)` without holding the GIL.
+
+    The EOI search walks the whole entropy-coded stream (megabytes). `bytes.find` holds
+    the GIL throughout, so the event loop waits up to a switch interval (5 ms) for it on
+    every upload; ctypes releases the GIL around foreign calls, and glibc's memmem is also
+    ~3x faster. Elsewhere, `bytes.find` in 1 MiB steps still lets other threads in.
+    """
     n = len(data)
-    overlap = len(needle) - 1
+    if start >= n:
+        return -1
+    if _MEMMEM is not None and type(data) is bytes:
+        base = ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value
+        assert base is not None
+        hit = _MEMMEM(base + start, n - start, needle, len(needle))
+        return -1 if hit is None else hit - base
+    step = 1 << 20
     while start < n:
-        end = min(n, start + chunk + overlap)
-        found = data.find(needle, start, end)
+        found = data.find(needle, start, min(n, start + step + len(needle) - 1))
         if found >= 0:
             return found
-        start += chunk
+        start += step
     return -1
 
 
