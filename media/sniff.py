@@ -33,7 +33,7 @@ _SUSPICIOUS_TRAILERS: Final = (
     b"7z\xbc\xaf\x27\x1c",
     b"\x1f\x8b\x08",  # gzip
     b"\xfd7zXZ\x00",
-    b"BZh",
+    b"1AY&SY",  # bzip2 block magic (after "BZh" and the level digit)
     b"ustar",
     b"%PDF",
     b"<html",
@@ -92,15 +92,14 @@ def check_structure(data: bytes, kind: Kind, max_trailing_bytes: int) -> None:
         # encloses it, so this holds even for zips hidden inside the image's structure.
         raise MediaError("unsupported_media", "the file is also a zip archive")
     end = image_end(data, kind)
-    trailer = data[end:]
-    if not trailer:
+    if end >= len(data):
         return
-    if len(trailer) > max_trailing_bytes:
+    if len(data) - end > max_trailing_bytes:
         raise MediaError(
             "unsupported_media",
-            f"{len(trailer)} bytes of unexplained data follow the image",
+            f"{len(data) - end} bytes of unexplained data follow the image",
         )
-    lowered = trailer.lower()
+    lowered = data[end:].lower()
     for signature in _SUSPICIOUS_TRAILERS:
         if signature.lower() in lowered:
             raise MediaError(
