@@ -135,7 +135,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         port=args.port,
         loop="uvloop",
         http="httptools",
-        ws="websockets",
+        ws="websockets-sansio",
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         timeout_graceful_shutdown=10,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -31,7 +31,9 @@ class AppContext:
     clock: Callable[[], datetime] = utcnow
 
     def now(self) -> datetime:
-        return self.clock()
+        # UTC throughout, so an answer shows the same offset before and after a round trip
+        # through the database.
+        return self.clock().astimezone(UTC)
 
     def part(self, name: str) -> Any:
         return self.parts[name]

@@ -48,9 +48,15 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
-async def provide_db(state: State) -> AsyncGenerator[AsyncSession, None]:
+async def provide_db(
+    request: Request[Any, Any, Any], state: State
+) -> AsyncGenerator[AsyncSession, None]:
     ctx = get_context(state)
-    async with ctx.db.sessions() as session:
+    # GET and HEAD only read, unless a handler says otherwise (opt={"writes": True}: a read
+    # that writes an audit row). SQLite then needs no write lock for them.
+    reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
+    maker = ctx.db.read_sessions if reads_only else ctx.db.sessions
+    async with maker() as session:
         try:
             yield session
         except BaseException:

@@ -17,7 +17,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 __all__ = ["ProblemError", "exception_handlers", "problem_response"]
 
@@ -168,6 +168,18 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[byt
     return problem_response(400, "validation_failed", "a value in the request is not acceptable")
 
 
+def _database_busy(request: Request[Any, Any, Any], exc: OperationalError) -> Response[bytes]:
+    # SQLite's one write lock stayed taken past busy_timeout, or PostgreSQL is unreachable:
+    # the request was fine and may be retried. Anything else is a real fault.
+    message = str(exc.orig).lower()
+    if "database is locked" in message or "connection" in message:
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        return problem_response(
+            503, "unavailable", "the database is busy; retry shortly", headers={"Retry-After": "1"}
+        )
+    return _unexpected(request, exc)
+
+
 def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
     # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a JSON
     # string, and Litestar only wraps DecodeError: without this a stray byte answered 500.
@@ -190,6 +202,7 @@ exception_handlers: dict[Any, Any] = {
     NotFoundException: _http_error,
     HTTPException: _http_error,
     DataError: _data_error,
+    OperationalError: _database_busy,
     UnicodeDecodeError: _not_utf8,
     Exception: _unexpected,
 }

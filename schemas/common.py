@@ -25,7 +25,7 @@ class LatLng(Strict):
 class Location(Strict):
     lat: Lat
     lng: Lng
-    address: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    address: Annotated[str, msgspec.Meta(max_length=300, pattern=r"^[^\x00]*$")] | None = None
 
 
 class Problem(msgspec.Struct, kw_only=True):

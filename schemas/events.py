@@ -41,8 +41,10 @@ __all__ = [
     "Visit",
 ]
 
-Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
-OptText = Annotated[str, msgspec.Meta(max_length=2000)] | None
+# No NUL bytes: PostgreSQL refuses them in text, so both databases answer the same 400.
+NO_NUL = r"^[^\x00]*$"
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
+OptText = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | None
 Grade = Annotated[int, msgspec.Meta(ge=1, le=4)]
 MediaIds = Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=20)]
 Version = Annotated[int, msgspec.Meta(ge=1)] | None

@@ -4,14 +4,27 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated, Any
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar.params import QueryParameter
 
 from backend.errors import ProblemError
 
-__all__ = ["Cursor", "Limit", "decode_cursor", "encode_cursor"]
+__all__ = [
+    "Cursor",
+    "Limit",
+    "checked_instant",
+    "decode_cursor",
+    "encode_cursor",
+    "strict_body",
+]
+
+T = TypeVar("T")
+
+MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
+MAX_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200, description="page size (default 50)")]
 Cursor = Annotated[str | None, QueryParameter(max_length=512, description="from next_cursor")]
@@ -41,3 +54,42 @@ def _bad_cursor() -> ProblemError:
             {"field": "cursor", "message": "not a cursor this server issued", "source": "query"}
         ],
     )
+
+
+def checked_instant(value: datetime | str | None, field: str, source: str) -> datetime | None:
+    """An aware instant that the database can store, or a 400 naming the field."""
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if at.tzinfo is None or not (MIN_INSTANT <= at <= MAX_INSTANT):
+            raise ValueError("out of range")
+        return at.astimezone(UTC)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ProblemError(
+            400,
+            "validation_failed",
+            f"{field} must be a time with an offset between years 1970 and 2200",
+            errors=[{"field": field, "message": "invalid time", "source": source}],
+        ) from exc
+
+
+async def strict_body(request: Any, body_type: type[T]) -> T:
+    """Decode the JSON body strictly: ``"1"`` is not a number, ``"true"`` not a boolean.
+
+    Litestar converts bodies leniently; a field app that sends a string where the contract
+    says a number has a bug we want it to see, not a silent guess.
+    """
+    try:
+        return msgspec.json.decode(await request.body(), type=body_type, strict=True)
+    except msgspec.ValidationError as exc:
+        path = str(exc).rsplit("at `$.", 1)
+        field = path[1].rstrip("`") if len(path) == 2 else ""
+        raise ProblemError(
+            400,
+            "validation_failed",
+            str(exc),
+            errors=[{"field": field, "message": str(exc), "source": "body"}],
+        ) from exc
+    except msgspec.DecodeError as exc:
+        raise ProblemError(400, "validation_failed", f"malformed JSON body: {exc}") from exc

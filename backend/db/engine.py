@@ -31,9 +31,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with "database is
-        # locked" when another writer committed in between; taking the write lock up front
-        # makes writers queue on busy_timeout instead. SQLite has one writer either way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # locked" when another writer committed in between; so a session that will write
+        # takes the write lock up front and queues on busy_timeout. Readers (WAL) never
+        # need it and begin deferred, so they neither wait for nor block writers.
+        if conn.get_execution_options().get("sqlite_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -49,6 +53,14 @@ class Database:
         if self.is_sqlite:
             _configure_sqlite(self.engine)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Sessions for requests that only read. On PostgreSQL they are the same thing.
+        self.read_sessions = (
+            async_sessionmaker(
+                self.engine.execution_options(sqlite_read_only=True), expire_on_commit=False
+            )
+            if self.is_sqlite
+            else self.sessions
+        )
 
     @property
     def dialect(self) -> str:

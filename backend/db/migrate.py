@@ -25,4 +25,5 @@ def upgrade_head(url: str) -> None:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    # "heads": each domain keeps its own branch of revisions off the initial schema.
+    command.upgrade(alembic_config(url), "heads")

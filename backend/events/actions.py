@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
+from backend.common.pagination import checked_instant
 from backend.db.models import Event, EventAssignment, EventExtension, Org, TimelineEntry, User
 from backend.errors import ProblemError
 from backend.events import rules
@@ -21,7 +22,7 @@ from backend.orgs import service as orgs
 from backend.sla.service import SlaPlan
 from schemas import events as ev
 
-__all__ = ["ActionOutcome", "apply_action"]
+__all__ = ["ActionOutcome", "apply_action", "record_system_action"]
 
 
 @dataclass
@@ -32,6 +33,81 @@ class ActionOutcome:
     to_status: str
     seq: int
     data: dict[str, Any] = field(default_factory=dict)
+    # None for actions the system takes (SLA supervision, escalation, city sync).
+    actor: Principal | None = None
+    note: str | None = None
+
+
+async def _append(
+    svc: EventService,
+    session: AsyncSession,
+    event: Event,
+    *,
+    action: str,
+    actor: Principal | None,
+    from_status: str,
+    to_status: str,
+    note: str | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> ActionOutcome:
+    """One timeline row, one version, one audit row; then the other domains' hooks."""
+    seq = event.version + 1
+    event.status = to_status
+    event.version = seq
+    event.updated_at = now
+    session.add(
+        TimelineEntry(
+            event_id=event.id,
+            seq=seq,
+            at=now,
+            actor_id=actor.id if actor else None,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            note=note,
+            data=data,
+        )
+    )
+    audit.record(
+        session,
+        action=f"event.{action}",
+        actor_id=actor.id if actor else None,
+        target_type="event",
+        target_id=event.id,
+        data={"from": from_status, "to": to_status, "seq": seq},
+    )
+    await session.flush()
+    outcome = ActionOutcome(event, action, from_status, to_status, seq, data, actor, note)
+    for hook in svc.hooks.action:
+        await hook(session, outcome, now)
+    return outcome
+
+
+async def record_system_action(
+    svc: EventService,
+    session: AsyncSession,
+    event: Event,
+    *,
+    action: str,
+    note: str,
+    data: dict[str, Any],
+    now: datetime,
+    to_status: str | None = None,
+) -> ActionOutcome:
+    """An entry the system writes on its own (e.g. automatic supervision at overdue)."""
+    return await _append(
+        svc,
+        session,
+        event,
+        action=action,
+        actor=None,
+        from_status=event.status,
+        to_status=to_status or event.status,
+        note=note,
+        data=data,
+        now=now,
+    )
 
 
 def _unprocessable(code: str, detail: str, fld: str) -> ProblemError:
@@ -61,9 +137,10 @@ async def _dispatch(
     svc: EventService, session: AsyncSession, p: Principal, e: Event, a: ev.Dispatch, now: datetime
 ) -> dict[str, Any]:
     org = await session.get(Org, a.org_id)
-    if org is None or org.type not in {"department", "street", "community"}:
+    # Only departments and streets have people who handle cases.
+    if org is None or org.type not in {"department", "street"}:
         raise _unprocessable("invalid_assignee", "org_id must be a department or street", "org_id")
-    if p.role == "street_dispatcher" and org.type != "department" and org.street_id != p.street_id:
+    if p.role == "street_dispatcher" and org.type == "street" and org.id != p.street_id:
         raise ProblemError(403, "forbidden", "a street dispatches within its own street")
     if a.user_id is not None:
         user = await session.get(User, a.user_id)
@@ -71,12 +148,13 @@ async def _dispatch(
             raise _unprocessable(
                 "invalid_assignee", "user_id must be a member of org_id", "user_id"
             )
-    if a.due_at is not None and (a.due_at.tzinfo is None or a.due_at <= now):
-        raise _unprocessable("invalid_due_at", "due_at must be a future time with offset", "due_at")
+    due_at = checked_instant(a.due_at, "due_at", "body")
+    if due_at is not None and due_at <= now:
+        raise _unprocessable("invalid_due_at", "due_at must be in the future", "due_at")
     category = await orgs.get_category(session, e.category_code)
     hours = float((category.sla_hours if category else {}).get(str(e.grade), 24))
     clock = category.sla_clock if category else "working"
-    plan = svc.planner.plan(clock=clock, hours=hours, start=now, due_override=a.due_at)
+    plan = svc.planner.plan(clock=clock, hours=hours, start=now, due_override=due_at)
     e.assignee_org_id = org.id
     e.assignee_user_id = a.user_id
     e.sla_clock, e.sla_started_at, e.warn_at, e.due_at = (
@@ -249,30 +327,16 @@ async def apply_action(
             media = await load_owned_media(session, principal, action.media_ids)
             media_near = None
 
-    event.status = to_status
-    event.version = seq
-    event.updated_at = now
-    session.add(
-        TimelineEntry(
-            event_id=event.id,
-            seq=seq,
-            at=now,
-            actor_id=principal.id,
-            action=name,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            data=data,
-        )
-    )
     svc.attach_media(session, event, media, seq=seq, near=media_near)
-    audit.record(
+    return await _append(
+        svc,
         session,
-        action=f"event.{name}",
-        actor_id=principal.id,
-        target_type="event",
-        target_id=event.id,
-        data={"from": from_status, "to": to_status, "seq": seq},
+        event,
+        action=name,
+        actor=principal,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data,
+        now=now,
     )
-    await session.flush()
-    return ActionOutcome(event, name, from_status, to_status, seq, data)

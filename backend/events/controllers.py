@@ -14,7 +14,14 @@ from sqlalchemy import and_, or_
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
-from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
+from backend.common.pagination import (
+    Cursor,
+    Limit,
+    checked_instant,
+    decode_cursor,
+    encode_cursor,
+    strict_body,
+)
 from backend.db.models import Event
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
@@ -91,6 +98,7 @@ class EventsController(Controller):
         data: JSONBody[EventCreateIn],
     ) -> Response[EventOut]:
         svc = _service(state)
+        data = await strict_body(request, EventCreateIn)
 
         async def produce() -> tuple[int, EventOut]:
             now = get_context(state).now()
@@ -121,19 +129,13 @@ class EventsController(Controller):
         street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         assignee_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
         sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
         bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
         since: FromQuery[datetime | None] = None,
     ) -> EventPage:
         svc = _service(state)
         now = get_context(state).now()
-        if since is not None and since.tzinfo is None:
-            raise ProblemError(
-                400,
-                "validation_failed",
-                "since needs a time zone offset",
-                errors=[{"field": "since", "message": "no offset", "source": "query"}],
-            )
+        since = checked_instant(since, "since", "query")
         filters = EventFilters(
             status=_csv(status),
             category=_csv(category),
@@ -147,10 +149,9 @@ class EventsController(Controller):
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
-            try:
-                at = datetime.fromisoformat(c["t"])
-            except (TypeError, ValueError) as exc:
-                raise ProblemError(400, "validation_failed", "cursor is not valid") from exc
+            at = checked_instant(c["t"], "cursor", "query")
+            if not isinstance(c["id"], str):
+                raise ProblemError(400, "validation_failed", "cursor is not valid")
             query = query.where(
                 or_(Event.created_at < at, and_(Event.created_at == at, Event.id < c["id"]))
             )
@@ -166,7 +167,7 @@ class EventsController(Controller):
         )
         return EventPage(items=items, next_cursor=next_cursor)
 
-    @get("/{event_id:str}")
+    @get("/{event_id:str}", opt={"writes": True})  # unmasked phone reads are audited
     async def detail(
         self, state: State, db: DB, principal: Caller, event_id: FromPath[str]
     ) -> EventDetailOut:
@@ -197,13 +198,11 @@ class EventsController(Controller):
         data: JSONBody[ActionIn],
     ) -> Response[EventDetailOut]:
         svc = _service(state)
-        hooks = get_context(state).parts.get("event_hooks", [])
+        data = await strict_body(request, ActionIn)  # type: ignore[arg-type]
 
         async def produce() -> tuple[int, EventDetailOut]:
             now = get_context(state).now()
             outcome = await apply_action(svc, db, principal, event_id, data, now)
-            for hook in hooks:
-                await hook(db, outcome, principal, now)
             # The unmasked phone is for reading a case (and audited there); an action's
             # answer shows the masked number only.
             out = await present_detail(

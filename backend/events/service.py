@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
+from backend.common.pagination import checked_instant
 from backend.db.models import Event, EventMedia, TimelineEntry
 from backend.errors import ProblemError
 from backend.events.casenum import next_case_no
@@ -40,6 +43,18 @@ class EventFilters:
     since: datetime | None = None
 
 
+# Hooks run inside the transaction of the change, after it is written: other domains (inbox
+# tasks, notifications, rooms, city sync) add their rows there, so all commit together.
+CreatedHook = Callable[[AsyncSession, Event, Principal, datetime], Awaitable[None]]
+ActionHook = Callable[[AsyncSession, Any, datetime], Awaitable[None]]  # Any: ActionOutcome
+
+
+@dataclass
+class EventHooks:
+    created: list[CreatedHook] = field(default_factory=list)
+    action: list[ActionHook] = field(default_factory=list)
+
+
 def not_found() -> ProblemError:
     return ProblemError(404, "not_found", "event not found")
 
@@ -59,6 +74,7 @@ class EventService:
         self.grids = grids
         self.duplicate_window = duplicate_window
         self.gps_mismatch_m = gps_mismatch_m
+        self.hooks = EventHooks()
 
     # -- reading ----------------------------------------------------------------------------
     async def get_visible(
@@ -97,9 +113,9 @@ class EventService:
             like = f"%{escaped}%"
             query = query.where(
                 or_(
-                    Event.description.like(like, escape="\\"),
-                    Event.address.like(like, escape="\\"),
-                    Event.case_no.like(like, escape="\\"),
+                    Event.description.ilike(like, escape="\\"),
+                    Event.address.ilike(like, escape="\\"),
+                    Event.case_no.ilike(like, escape="\\"),
                 )
             )
         if f.sla_state:
@@ -134,13 +150,7 @@ class EventService:
                 f"no active category {data.category_code!r}",
                 errors=[{"field": "category_code", "message": "unknown", "source": "body"}],
             )
-        if data.occurred_at is not None and data.occurred_at.tzinfo is None:
-            raise ProblemError(
-                400,
-                "validation_failed",
-                "occurred_at needs a time zone offset",
-                errors=[{"field": "occurred_at", "message": "no offset", "source": "body"}],
-            )
+        occurred_at = checked_instant(data.occurred_at, "occurred_at", "body")
         located = await orgs.locate(session, self.grids, data.location.lat, data.location.lng)
         media = await load_owned_media(session, principal, data.media_ids)
         event = Event(
@@ -157,7 +167,7 @@ class EventService:
             community_id=located.community.id,
             street_id=located.street.id,
             reporter_id=principal.id,
-            occurred_at=data.occurred_at,
+            occurred_at=occurred_at,
             version=1,
             created_at=now,
             updated_at=now,
@@ -187,6 +197,8 @@ class EventService:
             data={"case_no": event.case_no},
         )
         await session.flush()
+        for hook in self.hooks.created:
+            await hook(session, event, principal, now)
         duplicates = await self.possible_duplicates(
             session, event, principal, radius_m=category.duplicate_radius_m, now=now
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from backend.sla.calendar import WorkingCalendar, clock_for
 
@@ -46,12 +46,12 @@ class SlaPlanner:
         self, *, clock: str, hours: float, start: datetime, due_override: datetime | None = None
     ) -> SlaPlan:
         c = clock_for(clock, self.calendar)  # type: ignore[arg-type]
-        due = due_override or c.add_working_time(start, timedelta(hours=hours))
-        return SlaPlan(clock, start, self._warn_at(clock, start, due), due)
+        due = (due_override or c.add_working_time(start, timedelta(hours=hours))).astimezone(UTC)
+        return SlaPlan(clock, start, self._warn_at(clock, start, due).astimezone(UTC), due)
 
     def extend(self, plan: SlaPlan, hours: float) -> SlaPlan:
         c = clock_for(plan.clock, self.calendar)  # type: ignore[arg-type]
-        due = c.add_working_time(plan.due_at, timedelta(hours=hours))
+        due = c.add_working_time(plan.due_at, timedelta(hours=hours)).astimezone(UTC)
         return SlaPlan(
             plan.clock, plan.started_at, self._warn_at(plan.clock, plan.started_at, due), due
         )

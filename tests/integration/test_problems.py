@@ -195,13 +195,6 @@ async def test_wrong_types_and_values_are_400(api: Any, path: str, body: Any, fi
         assert field in error_fields(problem)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Litestar converts request bodies with msgspec strict=False "
-    "(SignatureModel.parse_values_from_connection_kwargs), so a numeric string is taken for a "
-    "number ({'grade': '1'} → 201). Strict decoding needs the body decoded with "
-    "msgspec.json.decode(type=..., strict=True) before Litestar's lax convert (app-wide).",
-)
 @pytest.mark.parametrize(
     "body", [valid_event(grade="1"), valid_event(location={"lat": "30.54", "lng": "114.33"})]
 )
@@ -279,12 +272,6 @@ async def test_malformed_street_id_on_grids_is_400(api: Any) -> None:
         assert error_fields(problem) == ["street_id"], street_id
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="backend/events/controllers.py list_events: a decodable events cursor whose 't' has "
-    "no offset or overflows UTC, and ?since= near datetime.min, reach the UTCDateTime column "
-    "and raise (ValueError/OverflowError) → 500. Validate 't' (aware, in range) and since.",
-)
 @pytest.mark.parametrize(
     "params",
     [
@@ -299,23 +286,11 @@ async def test_events_list_with_out_of_range_times_is_400(api: Any, params: Any)
     assert_problem(r, 400, "validation_failed")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schemas/events.py EventCreateIn.occurred_at / backend/events/service.py: a time "
-    "that overflows UTC (0001-01-01T00:00:00+14:00) raises OverflowError when stored → 500.",
-)
 async def test_event_with_out_of_range_occurred_at_is_400(api: Any) -> None:
     r = await api.post("grid001", "/events", valid_event(occurred_at="0001-01-01T00:00:00+14:00"))
     assert_problem(r, 400, "validation_failed")
 
 
-@pytest.mark.xfail(
-    not ON_POSTGRES,
-    strict=True,
-    reason="schemas/events.py Text and the ?q= filter accept NUL bytes: SQLite stores and "
-    "searches them (201/200) while PostgreSQL refuses them (400 through the DataError answer "
-    "in backend/errors.py). Reject \\x00 in text input so both databases answer 400.",
-)
 @pytest.mark.parametrize("where", ["description", "q"])
 async def test_nul_byte_in_text_is_400(api: Any, where: str) -> None:
     if where == "description":
