@@ -37,6 +37,8 @@ API_PREFIX = "/api/v1"
 def _build_context(settings: Settings) -> AppContext:
     from backend.events.wiring import install as install_events
     from backend.media_api.wiring import install as install_media
+    from backend.scheduler.wiring import install as install_jobs
+    from backend.scheduler.wiring import start_scheduler
 
     db = Database(settings.resolved_database_url)
     passwords = password_service(settings.password_profile)
@@ -57,8 +59,11 @@ def _build_context(settings: Settings) -> AppContext:
     ctx = AppContext(settings=settings, db=db, auth=auth)
     ctx.parts["passwords"] = passwords
     ctx.parts["grid_index"] = GridIndexHolder()
+    install_jobs(ctx)
     install_media(ctx)
     install_events(ctx)
+    # Every domain has registered its jobs by now.
+    start_scheduler(ctx)
     return ctx
 
 

@@ -48,7 +48,7 @@ def read_meta(im: Image.Image, default_tz: tzinfo) -> PhotoMeta:
     """Read orientation, capture time and position from an opened (not yet loaded) image."""
     try:
         exif = im.getexif()
-    except Exception:  # any parser failure in untrusted metadata means "no EXIF"
+    except Exception:  # noqa: BLE001 - any parser failure in untrusted metadata: no EXIF
         return PhotoMeta()
     meta = PhotoMeta(orientation=_orientation(exif))
     sub = _safe_ifd(exif, ExifTags.IFD.Exif)
@@ -60,7 +60,7 @@ def read_meta(im: Image.Image, default_tz: tzinfo) -> PhotoMeta:
 def _safe_ifd(exif: Image.Exif, tag: int) -> dict[int, Any]:
     try:
         return dict(exif.get_ifd(tag))
-    except Exception:  # truncated or looping IFD pointers: treat the IFD as absent
+    except Exception:  # noqa: BLE001 - truncated or looping IFD pointers: no IFD
         return {}
 
 

@@ -37,7 +37,7 @@ class HealthController(Controller):
             try:
                 await asyncio.wait_for(probe(), timeout=3)
                 checks[name] = "ok"
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure means "not ready"
                 log.warning("readiness check %s failed: %s", name, exc)
                 checks[name] = "down"
         ok = all(v == "ok" for v in checks.values())

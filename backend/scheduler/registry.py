@@ -1,0 +1,45 @@
+"""Periodic jobs as data: domains register them at startup; the elected scheduler runs them.
+
+A job is ``async def job(ctx: AppContext) -> None`` and opens its own short sessions. Jobs
+are sweeps over indexed due times, idempotent, so a doubled or missed tick does no harm:
+never one scheduler job per deadline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backend.context import AppContext
+
+__all__ = ["JobFn", "JobRegistry", "JobSpec"]
+
+JobFn = Callable[["AppContext"], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    name: str
+    fn: JobFn
+    # Either every `seconds`, or daily at `hour:minute` Asia/Shanghai.
+    seconds: float | None = None
+    hour: int | None = None
+    minute: int = 0
+
+
+@dataclass
+class JobRegistry:
+    jobs: dict[str, JobSpec] = field(default_factory=dict)
+
+    def every(self, name: str, seconds: float, fn: JobFn) -> None:
+        self._add(JobSpec(name=name, fn=fn, seconds=seconds))
+
+    def daily(self, name: str, hour: int, minute: int, fn: JobFn) -> None:
+        self._add(JobSpec(name=name, fn=fn, hour=hour, minute=minute))
+
+    def _add(self, spec: JobSpec) -> None:
+        if spec.name in self.jobs:
+            raise ValueError(f"job {spec.name!r} registered twice")
+        self.jobs[spec.name] = spec
