@@ -4,7 +4,6 @@ route is covered the day it is added). Bad input never answers 500."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
@@ -15,7 +14,6 @@ from backend.common.pagination import encode_cursor
 from tests.integration.demo import grid_point
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
-ON_POSTGRES = bool(os.environ.get("CHENGYUN_TEST_DATABASE_URL"))
 SOME_ID = "00000000-0000-4000-8000-000000000000"
 
 # What API.md lets through without a bearer token. A new public route must be added here on
