@@ -2,6 +2,7 @@
 
 from backend.db.models.audit import AuditEntry
 from backend.db.models.auth import AuthSession, LoginThrottle, RefreshToken, User, UserPreference
+from backend.db.models.duty import DutyRoster
 from backend.db.models.events import (
     CaseCounter,
     Event,
@@ -19,6 +20,7 @@ __all__ = [
     "AuthSession",
     "CaseCounter",
     "Category",
+    "DutyRoster",
     "Event",
     "EventAssignment",
     "EventExtension",
