@@ -14,6 +14,7 @@ from backend.db.models.events import (
 from backend.db.models.idempotency import IdempotencyRecord
 from backend.db.models.media import Media
 from backend.db.models.orgs import Category, Org
+from backend.db.models.routing import RoutingRule
 
 __all__ = [
     "AuditEntry",
@@ -30,6 +31,7 @@ __all__ = [
     "Media",
     "Org",
     "RefreshToken",
+    "RoutingRule",
     "TimelineEntry",
     "User",
     "UserPreference",

@@ -49,6 +49,10 @@ class Event(Base):
     supervision_count: Mapped[int] = mapped_column(default=0)
     escalated: Mapped[bool] = mapped_column(default=False)
     duplicate_of: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
+    # Smart dispatch (backend/routing): the org suggested at acceptance and the rule that
+    # chose it. No foreign key: a suggestion is advice, kept as it was when given.
+    suggested_org_id: Mapped[str | None] = mapped_column(String(36))
+    suggested_rule: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     occurred_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -78,7 +82,11 @@ class EventAssignment(Base):
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(20))
 
-    __table_args__ = (Index("ix_event_assignments_org_event", "org_id", "event_id"),)
+    __table_args__ = (
+        Index("ix_event_assignments_org_event", "org_id", "event_id"),
+        # Statistics: assessment selects a month of assignments (revision stats_0001).
+        Index("ix_event_assignments_assigned", "assigned_at"),
+    )
 
 
 class TimelineEntry(Base):
@@ -95,7 +103,11 @@ class TimelineEntry(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
-    __table_args__ = (UniqueConstraint("event_id", "seq", name="uq_event_timeline_event_seq"),)
+    __table_args__ = (
+        UniqueConstraint("event_id", "seq", name="uq_event_timeline_event_seq"),
+        # Statistics: latest visit / failed verifications per event (revision stats_0001).
+        Index("ix_event_timeline_action_event", "action", "event_id", "seq"),
+    )
 
 
 class EventMedia(Base):

@@ -43,5 +43,7 @@ class Category(Base):
     sla_clock: Mapped[str] = mapped_column(String(10), default="working")
     photo_required: Mapped[bool] = mapped_column(default=False)
     duplicate_radius_m: Mapped[int] = mapped_column(default=50)
+    # Smart dispatch: accepted events go straight to the suggested org (urgent hazards).
+    auto_dispatch: Mapped[bool] = mapped_column(default=False)
     sort_order: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
