@@ -36,6 +36,7 @@ API_PREFIX = "/api/v1"
 
 def _build_context(settings: Settings) -> AppContext:
     from backend.events.wiring import install as install_events
+    from backend.inbox.wiring import install as install_inbox
     from backend.media_api.wiring import install as install_media
     from backend.scheduler.wiring import install as install_jobs
     from backend.scheduler.wiring import start_scheduler
@@ -62,6 +63,7 @@ def _build_context(settings: Settings) -> AppContext:
     install_jobs(ctx)
     install_media(ctx)
     install_events(ctx)
+    install_inbox(ctx)  # its hooks run first: tasks are part of every event change
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -99,7 +101,9 @@ def create_app(settings: Settings) -> Litestar:
                 await stop()
             await ctx.db.dispose()
 
+    from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
+    from backend.inbox.controllers import InboxController
     from backend.media_api.controllers import MediaController, MediaFilesController
 
     api = Router(
@@ -110,8 +114,10 @@ def create_app(settings: Settings) -> Litestar:
             MeController,
             OrgsController,
             EventsController,
+            InboxController,
             MediaController,
             MediaFilesController,
+            DutyController,
         ],
     )
     cors = (

@@ -73,11 +73,25 @@ class Settings:
     idempotency_hours: int = 48
     idempotency_stale_seconds: int = 120
     duplicate_window_hours: int = 72
+    # Working hours after an overdue before the case escalates to the district center.
+    escalate_after_working_hours: float = 4.0
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     font_path: str | None = None
     # "fast" argon2 parameters exist for tests and benchmarks; production refuses them.
     password_profile: str = "standard"  # noqa: S105 - a profile name, not a password
+    # Dispatch rooms over WebSocket (issue 6): the contract's timings, and the limits that
+    # keep one client from hurting the others.
+    ws_auth_seconds: float = 5.0
+    ws_ping_seconds: float = 20.0
+    ws_idle_seconds: float = 60.0
+    ws_max_frame_bytes: int = 64 * 1024
+    ws_queue_max: int = 512
+    ws_send_rate: float = 20.0
+    ws_send_burst: int = 40
+    ws_replay_max: int = 1000
+    instruction_escalate_minutes: int = 30
+    instruction_sweep_seconds: int = 30
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -130,10 +144,17 @@ class Settings:
             login_max_failures=_int(env, "CHENGYUN_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_window_seconds=_int(env, "CHENGYUN_LOGIN_WINDOW_SECONDS", 900, minimum=1),
             media_gps_mismatch_m=_float(env, "CHENGYUN_MEDIA_GPS_MISMATCH_M", 200.0),
+            escalate_after_working_hours=_float(env, "CHENGYUN_ESCALATE_AFTER_HOURS", 4.0),
             scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",
             log_level=env.get("CHENGYUN_LOG_LEVEL", "INFO").upper(),
             font_path=env.get("CHENGYUN_FONT_PATH") or None,
             password_profile=env.get("CHENGYUN_PASSWORD_PROFILE", "standard"),
+            ws_queue_max=_int(env, "CHENGYUN_WS_QUEUE_MAX", 512, minimum=8),
+            ws_send_rate=_float(env, "CHENGYUN_WS_SEND_RATE", 20.0),
+            ws_send_burst=_int(env, "CHENGYUN_WS_SEND_BURST", 40, minimum=1),
+            instruction_escalate_minutes=_int(
+                env, "CHENGYUN_INSTRUCTION_ESCALATE_MINUTES", 30, minimum=1
+            ),
         )
         settings.check()
         return settings

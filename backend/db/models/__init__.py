@@ -12,8 +12,18 @@ from backend.db.models.events import (
     TimelineEntry,
 )
 from backend.db.models.idempotency import IdempotencyRecord
+from backend.db.models.inbox import InboxCounter, Task, TaskTombstone
 from backend.db.models.media import Media
+from backend.db.models.notify import Device, Notification, PushAttempt, PushDelivery
 from backend.db.models.orgs import Category, Org
+from backend.db.models.rooms import (
+    Incident,
+    InstructionTarget,
+    Room,
+    RoomMember,
+    RoomMessage,
+    RoomRead,
+)
 from backend.db.models.routing import RoutingRule
 
 __all__ = [
@@ -21,17 +31,30 @@ __all__ = [
     "AuthSession",
     "CaseCounter",
     "Category",
+    "Device",
     "DutyRoster",
     "Event",
     "EventAssignment",
     "EventExtension",
     "EventMedia",
     "IdempotencyRecord",
+    "InboxCounter",
+    "Incident",
+    "InstructionTarget",
     "LoginThrottle",
     "Media",
+    "Notification",
     "Org",
+    "PushAttempt",
+    "PushDelivery",
     "RefreshToken",
+    "Room",
+    "RoomMember",
+    "RoomMessage",
+    "RoomRead",
     "RoutingRule",
+    "Task",
+    "TaskTombstone",
     "TimelineEntry",
     "User",
     "UserPreference",

@@ -1,0 +1,43 @@
+"""HTTP: the caller's inbox and its offline sync."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import QueryParameter
+
+from backend.common.pagination import Cursor
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.inbox.views import list_inbox, sync_inbox
+from schemas.inbox import InboxPage, SyncOut
+
+__all__ = ["InboxController"]
+
+SyncLimit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (default 200)")]
+
+
+class InboxController(Controller):
+    path = "/inbox"
+    tags = ["inbox"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @get("")
+    async def inbox(self, state: State, db: DB, principal: Caller) -> InboxPage:
+        items = await list_inbox(db, principal, get_context(state).now())
+        return InboxPage(items=items, next_cursor=None)
+
+    @get("/sync")
+    async def sync(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        cursor: Cursor = None,
+        limit: SyncLimit = 200,
+    ) -> SyncOut:
+        ctx = get_context(state)
+        return await sync_inbox(db, principal, ctx.part("sync_cursors"), cursor, limit, ctx.now())

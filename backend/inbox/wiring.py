@@ -1,0 +1,45 @@
+"""Event tasks follow every event change; the SLA sweep, briefing and cleanups are jobs."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.principal import Principal
+from backend.context import AppContext
+from backend.db.models import Event
+from backend.inbox.jobs import cleanup_job, daily_briefing
+from backend.inbox.service import reconcile_event_tasks
+from backend.inbox.views import SyncCursors
+from backend.sla.calendar import WorkingCalendar
+from backend.sla.sweep import sla_sweep
+
+__all__ = ["install"]
+
+
+def install(ctx: AppContext) -> None:
+    calendar: WorkingCalendar = ctx.part("calendar")
+    delay = timedelta(hours=ctx.settings.escalate_after_working_hours)
+
+    def escalate_at(due: datetime) -> datetime:
+        return calendar.add_working_time(due, delay)
+
+    async def on_created(session: AsyncSession, event: Event, _p: Principal, now: datetime) -> None:
+        await reconcile_event_tasks(session, event, now, escalate_at=escalate_at)
+
+    async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
+        await reconcile_event_tasks(session, outcome.event, now, escalate_at=escalate_at)
+
+    events = ctx.part("events")
+    events.hooks.created.append(on_created)
+    events.hooks.action.append(on_action)
+    secret = hmac.new(ctx.settings.secret_key.encode(), b"inbox sync", hashlib.sha256).digest()
+    ctx.parts["sync_cursors"] = SyncCursors(secret)
+    jobs = ctx.part("jobs")
+    jobs.every("sla_sweep", ctx.settings.sla_sweep_seconds, sla_sweep)
+    jobs.daily("daily_briefing", 8, 0, daily_briefing)
+    jobs.every("cleanup", 3600, cleanup_job)

@@ -1,0 +1,167 @@
+"""The SLA sweep: fires each task's warning, overdue and escalation crossing exactly once.
+
+It reads only tasks whose next crossing is due, through an index, in batches; on
+PostgreSQL rows are claimed with FOR UPDATE SKIP LOCKED so two schedulers (during a
+leader hand-over) never fire the same crossing. Flags make it idempotent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.models import Event, Org, Task
+from backend.events.actions import record_system_action
+from backend.inbox.service import next_rev, set_sla
+
+if TYPE_CHECKING:
+    from backend.context import AppContext
+
+__all__ = ["SweepResult", "sla_sweep", "sweep_once"]
+
+log = logging.getLogger("chengyun.sla")
+
+BATCH = 500
+
+
+@dataclass
+class SweepResult:
+    warnings: int = 0
+    overdue: int = 0
+    escalations: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.warnings + self.overdue + self.escalations
+
+
+async def _assignee_notify(notify: Any, session: AsyncSession, task: Task, **kw: Any) -> None:
+    if task.assignee_user_id:
+        await notify.notify_users(session, user_ids=[task.assignee_user_id], **kw)
+    elif task.assignee_org_id:
+        roles = [task.assignee_role] if task.assignee_role else None
+        await notify.notify_org(session, org_id=task.assignee_org_id, roles=roles, **kw)
+
+
+async def _fire(ctx: AppContext, session: AsyncSession, task: Task, now: datetime) -> SweepResult:
+    done = SweepResult()
+    event = await session.get(Event, task.event_id) if task.event_id else None
+    notify = ctx.parts.get("notify")
+    case_no = event.case_no if event else ""
+    data = {"event_id": event.id, "case_no": case_no} if event else {}
+    if task.warn_at is not None and not task.warned and task.warn_at <= now:
+        task.warned = True
+        done.warnings += 1
+        if notify is not None:
+            await _assignee_notify(
+                notify,
+                session,
+                task,
+                kind="sla_warning",
+                title="案件即将超时",
+                body=f"案件 {case_no} 已用时 80%，请抓紧处置",
+                data=data,
+                collapse_key=f"sla:{task.event_id}",
+                now=now,
+            )
+    if task.due_at is not None and not task.overdue_fired and task.due_at < now:
+        task.overdue_fired = True
+        done.overdue += 1
+        if notify is not None:
+            kw = dict(
+                kind="sla_overdue",
+                title="案件已超时",
+                body=f"案件 {case_no} 已超过处置时限",
+                data=data,
+                collapse_key=f"sla:{task.event_id}",
+                now=now,
+            )
+            await _assignee_notify(notify, session, task, **kw)
+            if event is not None:
+                await notify.notify_org(
+                    session, org_id=event.street_id, roles=["street_dispatcher"], **kw
+                )
+        if event is not None:
+            event.supervision_count += 1
+            await record_system_action(
+                ctx.part("events"),
+                session,
+                event,
+                action="supervise",
+                note="超时自动督办",
+                data={"automatic": True, "reason": "overdue"},
+                now=now,
+            )
+    if task.escalate_at is not None and not task.escalation_fired and task.escalate_at < now:
+        task.escalation_fired = True
+        done.escalations += 1
+        if event is not None and not event.escalated:
+            event.escalated = True
+            await record_system_action(
+                ctx.part("events"),
+                session,
+                event,
+                action="escalate",
+                note="超时未处置，自动上报区城运中心",
+                data={"automatic": True},
+                now=now,
+            )
+            district = (
+                await session.execute(select(Org.id).where(Org.type == "district"))
+            ).scalar_one_or_none()
+            if notify is not None and district is not None:
+                await notify.notify_org(
+                    session,
+                    org_id=district,
+                    roles=["district_dispatcher"],
+                    kind="escalated",
+                    title="超时案件自动上报",
+                    body=f"案件 {case_no} 超时未处置，已上报区城运中心",
+                    data=data,
+                    priority="high",
+                    collapse_key=f"esc:{task.event_id}",
+                    now=now,
+                )
+    # Re-arm the index for whatever crossing remains; bump the task's change number so
+    # synced phones see the new sla_state.
+    set_sla(task, due_at=task.due_at, warn_at=task.warn_at, escalate_at=task.escalate_at)
+    task.rev = await next_rev(session)
+    task.updated_at = now
+    return done
+
+
+async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> SweepResult:
+    """One batch in one transaction; returns what fired."""
+    total = SweepResult()
+    async with ctx.db.sessions() as session:
+        query = (
+            select(Task)
+            .where(Task.state == "open", Task.next_crossing_at <= now)
+            .order_by(Task.next_crossing_at)
+            .limit(batch)
+        )
+        if not ctx.db.is_sqlite:
+            query = query.with_for_update(skip_locked=True)
+        for task in (await session.execute(query)).scalars().all():
+            fired = await _fire(ctx, session, task, now)
+            total.warnings += fired.warnings
+            total.overdue += fired.overdue
+            total.escalations += fired.escalations
+        await session.commit()
+    return total
+
+
+async def sla_sweep(ctx: AppContext) -> None:
+    """The scheduled job: batches until nothing is due."""
+    now = ctx.now()
+    while True:
+        fired = await sweep_once(ctx, now)
+        if fired.total:
+            log.info("sla sweep: %s", fired)
+        if fired.total == 0:
+            return
