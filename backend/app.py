@@ -102,7 +102,6 @@ def create_app(settings: Settings) -> Litestar:
             await ctx.db.dispose()
 
     from backend.duty.controllers import DutyController
-    from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
     from backend.inbox.controllers import InboxController
     from backend.media_api.controllers import MediaController, MediaFilesController
