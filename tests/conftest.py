@@ -153,6 +153,8 @@ async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[Any]:
     application = create_app(settings)
     application.state["ctx"].clock = clock
     yield application
+    # Tests that use the app without the client (no lifespan) still opened connections.
+    await application.state["ctx"].db.dispose()
 
 
 @dataclass
@@ -229,3 +231,74 @@ async def running(app: Any) -> AsyncIterator[None]:
 @pytest.fixture
 def api(client: Any) -> Api:
     return Api(client=client, tokens={})
+
+
+# -- notify: the push outbox, driven by hand (scheduler_enabled=False) ----------------------
+
+
+@dataclass
+class NotifyKit:
+    """Direct access to the notify domain of one test app: its MemorySender, relay and
+    service, and shortcuts that commit the way a request does (after-commit callbacks
+    included) and then wait for the kicked relay, so nothing is timing-dependent."""
+
+    app: Any
+    api: Api
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.state["ctx"]
+
+    @property
+    def sender(self) -> Any:
+        return self.ctx.part("push_sender")
+
+    @property
+    def relay(self) -> Any:
+        return self.ctx.part("push_relay")
+
+    @property
+    def service(self) -> Any:
+        return self.ctx.part("notify")
+
+    async def user_id(self, username: str) -> str:
+        from sqlalchemy import select
+
+        from backend.db.models import User
+
+        async with self.ctx.db.sessions() as s:
+            found = await s.scalar(select(User.id).where(User.username == username))
+        assert found is not None, username
+        return found  # type: ignore[no-any-return]
+
+    async def device(self, username: str, token: str, platform: str = "android") -> Any:
+        r = await self.api.post(username, "/devices", {"token": token, "platform": platform})
+        assert r.status_code in (200, 201), r.text
+        return r
+
+    async def notify(self, usernames: list[str], **kw: Any) -> list[str]:
+        from backend.db.engine import run_after_commit
+
+        kw.setdefault("kind", "event_assigned")
+        kw.setdefault("title", "新派遣事件 HS20261124000001")
+        kw.setdefault("body", "区城管执法局: 占道经营")
+        user_ids = [await self.user_id(u) for u in usernames]
+        async with self.ctx.db.sessions() as s:
+            ids = await self.service.notify_users(s, user_ids=user_ids, now=self.ctx.now(), **kw)
+            await s.commit()
+            run_after_commit(s)
+        await self.relay.wait_idle()
+        return ids  # type: ignore[no-any-return]
+
+    async def deliveries(self) -> list[Any]:
+        from sqlalchemy import select
+
+        from backend.db.models import PushDelivery
+
+        async with self.ctx.db.sessions() as s:
+            return list(await s.scalars(select(PushDelivery).order_by(PushDelivery.created_at)))
+
+
+@pytest.fixture
+def notify_kit(app: Any, api: Api) -> NotifyKit:
+    return NotifyKit(app=app, api=api)

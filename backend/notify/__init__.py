@@ -1,0 +1,1 @@
+"""Notifications: the in-app centre, devices, and the push outbox relay."""

@@ -1,0 +1,98 @@
+"""HTTP: devices, the in-app notification centre, and the admin's delivery view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import FromPath, FromQuery, JSONBody
+
+from backend.common.pagination import Cursor, Limit, strict_body
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.errors import ProblemError
+from backend.notify import centre
+from backend.notify.devices import present_device, register_device, unregister_device
+from backend.notify.service import present
+from schemas.notify import (
+    DeliveryOut,
+    DeviceIn,
+    DeviceOut,
+    NotificationOut,
+    NotificationPage,
+    ReadAllOut,
+)
+
+__all__ = ["DevicesController", "NotificationsController"]
+
+
+class DevicesController(Controller):
+    path = "/devices"
+    tags = ["notifications"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @post("", status_code=201)
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        data: JSONBody[DeviceIn],
+    ) -> Response[DeviceOut]:
+        data = await strict_body(request, DeviceIn)
+        device, created = await register_device(db, principal, data, get_context(state).now())
+        return Response(present_device(device), status_code=201 if created else 200)
+
+    @delete("/{token:str}", status_code=204)
+    async def unregister(
+        self, state: State, db: DB, principal: Caller, token: FromPath[str]
+    ) -> None:
+        await unregister_device(db, principal, token, get_context(state).now())
+
+
+class NotificationsController(Controller):
+    path = "/notifications"
+    tags = ["notifications"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @get("")
+    async def list_notifications(
+        self,
+        db: DB,
+        principal: Caller,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+        unread: FromQuery[bool | None] = None,
+    ) -> NotificationPage:
+        rows, next_cursor = await centre.list_notifications(
+            db, principal.id, unread=unread, limit=limit, cursor=cursor
+        )
+        return NotificationPage(
+            items=[present(n) for n in rows],
+            next_cursor=next_cursor,
+            unread_count=await centre.unread_count(db, principal.id),
+        )
+
+    @post("/read-all", status_code=200)
+    async def read_all(self, state: State, db: DB, principal: Caller) -> ReadAllOut:
+        marked = await centre.mark_all_read(db, principal.id, get_context(state).now())
+        return ReadAllOut(marked=marked)
+
+    @post("/{notification_id:str}/read", status_code=200)
+    async def read(
+        self, state: State, db: DB, principal: Caller, notification_id: FromPath[str]
+    ) -> NotificationOut:
+        note = await centre.mark_read(db, principal.id, notification_id, get_context(state).now())
+        return present(note)
+
+    @get("/{notification_id:str}/deliveries")
+    async def deliveries(
+        self, db: DB, principal: Caller, notification_id: FromPath[str]
+    ) -> list[DeliveryOut]:
+        if principal.role != "admin":
+            raise ProblemError(403, "forbidden", "only admins see push deliveries")
+        return await centre.deliveries_of(db, notification_id)

@@ -1,0 +1,239 @@
+"""NotifyService: the one place that decides who is told what, and how.
+
+Every notification is written in the caller's transaction: one row per user (the in-app
+centre, which is the guarantee) and one outbox row per device. After commit the relay is
+kicked and live listeners (WebSocket) are called; a rolled-back change sends nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, Literal
+
+import msgspec
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.db.base import new_id
+from backend.db.engine import on_commit
+from backend.db.models import Device, Notification, PushDelivery, User, UserPreference
+from backend.notify.policy import is_muted, quiet_release
+from push import PushSender
+from schemas.notify import NotificationOut
+
+__all__ = ["DEFAULT_ORG_ROLES", "LiveListener", "NotifyService", "present"]
+
+log = logging.getLogger("chengyun.notify")
+
+#: Who an org-addressed notification reaches when no duty roster says otherwise: the
+#: people who act on cases there (a street's dispatchers, a department's handlers).
+DEFAULT_ORG_ROLES = ("street_dispatcher", "district_dispatcher", "dept_handler")
+
+#: Called after commit with (user_id, notification as its wire dict).
+LiveListener = Callable[[str, dict[str, Any]], None]
+
+
+def present(n: Notification) -> NotificationOut:
+    return NotificationOut(
+        id=n.id,
+        kind=n.kind,
+        title=n.title,
+        body=n.body,
+        priority=n.priority,  # type: ignore[arg-type]
+        data=dict(n.data or {}),
+        created_at=n.created_at,
+        read_at=n.read_at,
+    )
+
+
+def _wire(row: dict[str, Any]) -> dict[str, Any]:
+    out = NotificationOut(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        body=row["body"],
+        priority=row["priority"],
+        data=row["data"],
+        created_at=row["created_at"],
+        read_at=None,
+    )
+    return msgspec.to_builtins(out)  # type: ignore[no-any-return]
+
+
+class NotifyService:
+    def __init__(self, *, sender: PushSender, kick_relay: Callable[[], None]) -> None:
+        self.sender = sender
+        self._kick_relay = kick_relay
+        self.live_listeners: list[LiveListener] = []
+
+    # -- addressing ---------------------------------------------------------------------
+    async def notify_users(
+        self,
+        session: AsyncSession,
+        *,
+        user_ids: Iterable[str],
+        kind: str,
+        title: str,
+        body: str,
+        data: Mapping[str, str] | None = None,
+        priority: Literal["normal", "high"] = "normal",
+        collapse_key: str | None = None,
+        now: datetime,
+    ) -> list[str]:
+        """Store one notification per active user and queue a push per device.
+
+        Returns the notification ids, in the order of ``user_ids`` (duplicates and unknown
+        or inactive users dropped). Nothing leaves the process before the caller commits.
+        """
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:
+            return []
+        active = set(
+            await session.scalars(
+                select(User.id).where(User.id.in_(wanted), User.is_active.is_(True))
+            )
+        )
+        recipients = [u for u in wanted if u in active]
+        if not recipients:
+            return []
+        prefs = {
+            p.user_id: p
+            for p in await session.scalars(
+                select(UserPreference).where(UserPreference.user_id.in_(recipients))
+            )
+        }
+        devices = (
+            await session.execute(
+                select(Device.id, Device.user_id, Device.platform).where(
+                    Device.user_id.in_(recipients), Device.active.is_(True)
+                )
+            )
+        ).all()
+        payload = dict(data or {})
+        notes = [
+            {
+                "id": new_id(),
+                "user_id": user_id,
+                "kind": kind,
+                "title": title,
+                "body": body,
+                "priority": priority,
+                "data": payload,
+                "collapse_key": collapse_key,
+                "created_at": now,
+                "read_at": None,
+            }
+            for user_id in recipients
+        ]
+        note_of = {n["user_id"]: n["id"] for n in notes}
+        deliveries = []
+        for device_id, user_id, platform in devices:
+            pref = prefs.get(user_id)
+            state, reason, due = "pending", None, now
+            if not self.sender.can_reach(platform):
+                # HarmonyOS and web: in-app only. A skipped row (not a failed push) keeps
+                # the admin's delivery view complete without a pointless provider call.
+                state, reason = (
+                    "skipped",
+                    f"in-app only: {self.sender.name} cannot reach {platform}",
+                )
+            elif pref is not None and is_muted(pref.muted_kinds, kind, priority):
+                state, reason = "skipped", f"muted kind {kind}"
+            elif pref is not None and priority != "high":
+                due = quiet_release(pref.quiet_start, pref.quiet_end, now) or now
+            deliveries.append(
+                {
+                    "id": new_id(),
+                    "notification_id": note_of[user_id],
+                    "device_id": device_id,
+                    "platform": platform,
+                    "state": state,
+                    "attempts": 0,
+                    "next_attempt_at": due,
+                    "last_error": reason,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+        await session.execute(insert(Notification), notes)
+        if deliveries:
+            await session.execute(insert(PushDelivery), deliveries)
+        wires = [(n["user_id"], _wire(n)) for n in notes]
+        pushes = any(d["state"] == "pending" for d in deliveries)
+        on_commit(session, lambda: self._after_commit(wires, pushes))
+        return [n["id"] for n in notes]
+
+    async def notify_org(
+        self,
+        session: AsyncSession,
+        *,
+        org_id: str,
+        roles: Iterable[str] | None = None,
+        kind: str,
+        title: str,
+        body: str,
+        data: Mapping[str, str] | None = None,
+        priority: Literal["normal", "high"] = "normal",
+        collapse_key: str | None = None,
+        now: datetime,
+    ) -> list[str]:
+        """To whoever is on duty at the org now; without a roster, its people in ``roles``."""
+        user_ids = await self.org_recipients(session, org_id=org_id, roles=roles, now=now)
+        return await self.notify_users(
+            session,
+            user_ids=user_ids,
+            kind=kind,
+            title=title,
+            body=body,
+            data=data,
+            priority=priority,
+            collapse_key=collapse_key,
+            now=now,
+        )
+
+    async def org_recipients(
+        self,
+        session: AsyncSession,
+        *,
+        org_id: str,
+        roles: Iterable[str] | None,
+        now: datetime,
+    ) -> list[str]:
+        on_duty = await _on_duty(session, org_id, now)
+        if on_duty:
+            return on_duty
+        wanted_roles = list(roles) if roles is not None else list(DEFAULT_ORG_ROLES)
+        return list(
+            await session.scalars(
+                select(User.id)
+                .where(
+                    User.org_id == org_id,
+                    User.is_active.is_(True),
+                    User.role.in_(wanted_roles),
+                )
+                .order_by(User.username)
+            )
+        )
+
+    def _after_commit(self, wires: list[tuple[str, dict[str, Any]]], pushes: bool) -> None:
+        if pushes:
+            self._kick_relay()
+        for user_id, wire in wires:
+            for listener in self.live_listeners:
+                try:
+                    listener(user_id, wire)
+                except Exception:
+                    # After commit: the notification is stored and the relay kicked; a
+                    # broken live channel must not turn the committed request into a 500.
+                    log.exception("live notification listener failed")
+
+
+async def _on_duty(session: AsyncSession, org_id: str, now: datetime) -> list[str] | None:
+    try:
+        # Imported here: the duty domain is optional to this one (and landed later).
+        from backend.duty.service import on_duty_user_ids
+    except ImportError:
+        return None
+    return await on_duty_user_ids(session, org_id, now)

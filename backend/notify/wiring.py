@@ -1,0 +1,56 @@
+"""Builds the notify domain into the app context: sender, relay, service, hooks, jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.context import AppContext
+from backend.notify.event_hooks import EventNotifier
+from backend.notify.jobs import device_cleanup, push_relay_sweep
+from backend.notify.relay import PushRelay, RelayConfig
+from backend.notify.service import NotifyService
+from backend.settings import Settings
+from push import PushSender, build_sender
+
+__all__ = ["install"]
+
+
+def _sender_options(settings: Settings) -> dict[str, Any]:
+    if settings.push_sender == "fcm":
+        return {
+            "credentials": settings.fcm_credentials_file,
+            "project_id": settings.fcm_project_id,
+        }
+    return {}
+
+
+def install(ctx: AppContext) -> NotifyService:
+    s = ctx.settings
+    sender: PushSender = build_sender(s.push_sender, **_sender_options(s))
+    relay = PushRelay(
+        ctx.db,
+        sender,
+        ctx.now,
+        RelayConfig(
+            batch_size=s.push_batch_size,
+            lease_seconds=float(s.push_lease_seconds),
+            max_attempts=s.push_max_attempts,
+            workers=s.push_relay_workers,
+        ),
+    )
+    notify = NotifyService(sender=sender, kick_relay=relay.kick)
+    ctx.parts["push_sender"] = sender
+    ctx.parts["push_relay"] = relay
+    ctx.parts["notify"] = notify
+    ctx.part("events").hooks.action.append(EventNotifier(notify).on_action)
+    jobs = ctx.part("jobs")
+    jobs.every("push_relay", 10, push_relay_sweep)
+    jobs.daily("device_cleanup", 3, 40, device_cleanup)
+
+    async def shutdown() -> None:
+        # Relay first: it may be mid-batch on the sender.
+        await relay.close()
+        await sender.close()
+
+    ctx.parts.setdefault("on_shutdown", []).append(shutdown)
+    return notify
