@@ -66,10 +66,6 @@ def _build_context(settings: Settings) -> AppContext:
     install_events(ctx)
     install_inbox(ctx)  # its hooks run first: tasks are part of every event change
     install_notify(ctx)
-    # Last of the event hooks: its auto-dispatch runs inside the accept's hook loop.
-    from backend.routing.wiring import install as install_routing
-
-    install_routing(ctx)
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -110,11 +106,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
     from backend.inbox.controllers import InboxController
-    from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
-    from backend.routing.controllers import RoutingController
-    from backend.stats.controllers import StatsController
-    from backend.stats.export import ExportController
     from backend.notify.controllers import DevicesController, NotificationsController
 
     api = Router(
@@ -125,14 +117,10 @@ def create_app(settings: Settings) -> Litestar:
             MeController,
             OrgsController,
             EventsController,
-            ExportController,
-            StatsController,
-            RoutingController,
             InboxController,
             MediaController,
             MediaFilesController,
             DutyController,
-            MapController,
             DevicesController,
             NotificationsController,
         ],
