@@ -106,6 +106,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
     from backend.inbox.controllers import InboxController
+    from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
     from backend.notify.controllers import DevicesController, NotificationsController
 
@@ -121,6 +122,7 @@ def create_app(settings: Settings) -> Litestar:
             MediaController,
             MediaFilesController,
             DutyController,
+            MapController,
             DevicesController,
             NotificationsController,
         ],

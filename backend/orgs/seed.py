@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.passwords import PasswordService
 from backend.db.models import Category, Org, User
+from backend.mapping.demo import seed_map_features
 from backend.orgs.demo_data import DemoDistrict, build_demo_district
 from backend.settings import DEMO_PASSWORD
 
@@ -92,4 +93,6 @@ async def seed_demo(session: AsyncSession, passwords: PasswordService) -> SeedRe
         )
         users_added += 1
     await session.flush()
+    # Demo features for the one map (风险隐患, 物资储备, 救援力量, 避难场所).
+    await seed_map_features(session)
     return SeedReport(orgs_added, categories_added, users_added, demo)

@@ -13,6 +13,7 @@ from backend.db.models.events import (
 )
 from backend.db.models.idempotency import IdempotencyRecord
 from backend.db.models.inbox import InboxCounter, Task, TaskTombstone
+from backend.db.models.mapping import MapFeature
 from backend.db.models.media import Media
 from backend.db.models.notify import Device, Notification, PushAttempt, PushDelivery
 from backend.db.models.orgs import Category, Org
@@ -42,6 +43,7 @@ __all__ = [
     "Incident",
     "InstructionTarget",
     "LoginThrottle",
+    "MapFeature",
     "Media",
     "Notification",
     "Org",
