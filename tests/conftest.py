@@ -302,3 +302,62 @@ class NotifyKit:
 @pytest.fixture
 def notify_kit(app: Any, api: Api) -> NotifyKit:
     return NotifyKit(app=app, api=api)
+
+
+# -- served app for WebSocket tests (issue 6) -------------------------------------------
+@asynccontextmanager
+async def serving(application: Any) -> AsyncIterator[str]:
+    """Serve ``application`` with uvicorn on a free local port; yields the base ws:// URL."""
+    import socket
+
+    import uvicorn
+
+    from backend.rooms.serving import ChengyunServer
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        application,
+        log_level="warning",
+        lifespan="on",
+        ws="websockets-sansio",
+        ws_max_size=1024 * 1024,
+    )
+    server = ChengyunServer(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        yield f"ws://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+@pytest.fixture
+async def served(app: Any) -> AsyncIterator[str]:
+    async with serving(app) as url:
+        yield url
+
+
+@dataclass
+class Live:
+    """An app served on a real port: its ws:// base URL and an HTTP API client to it."""
+
+    ws_url: str
+    api: Api
+    app: Any
+
+
+@pytest.fixture
+async def live(app: Any) -> AsyncIterator[Live]:
+    import httpx
+
+    async with serving(app) as url:
+        base = url.replace("ws://", "http://")
+        async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+            yield Live(ws_url=url, api=Api(client=c, tokens={}), app=app)

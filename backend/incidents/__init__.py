@@ -1,0 +1,1 @@
+"""Incidents (战时): response plans as data, declaring and closing incidents."""

@@ -1,0 +1,1 @@
+"""Dispatch rooms (联勤联动): history in the database, live fan-out over WebSocket."""

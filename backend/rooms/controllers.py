@@ -1,0 +1,236 @@
+"""HTTP: rooms, members, history, the send fallback, acknowledgements."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from backend.common.pagination import Limit, strict_body
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.errors import ProblemError
+from backend.idempotency.service import IdempotencyPolicy, run_idempotent
+from backend.rooms import service as rooms_service
+from backend.rooms.core import Rooms
+from backend.rooms.messages import load_messages, present_messages
+from schemas.rooms import (
+    AckIn,
+    AckOut,
+    MembersIn,
+    MessageIn,
+    MessageOut,
+    MessagePage,
+    RoomCreateIn,
+    RoomOut,
+)
+
+__all__ = ["RoomsController"]
+
+SeqParam = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
+
+
+def _rooms(state: State) -> Rooms:
+    return get_context(state).part("rooms")  # type: ignore[no-any-return]
+
+
+def _policy(state: State) -> IdempotencyPolicy:
+    s = get_context(state).settings
+    return IdempotencyPolicy(
+        keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
+    )
+
+
+def _owner_or_dispatcher(role: str, principal: Any) -> None:
+    if role != "owner" and principal.role not in {"district_dispatcher", "admin"}:
+        raise ProblemError(403, "forbidden", "only the room's owners may do this")
+
+
+class RoomsController(Controller):
+    path = "/rooms"
+    tags = ["rooms"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @post("", status_code=201)
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        data: JSONBody[RoomCreateIn],
+    ) -> Response[RoomOut]:
+        data = await strict_body(request, RoomCreateIn)
+        ctx = get_context(state)
+        event = None
+        if data.kind == "event":
+            if not data.event_id:
+                raise ProblemError(
+                    400,
+                    "validation_failed",
+                    "an event room needs event_id",
+                    errors=[{"field": "event_id", "message": "required", "source": "body"}],
+                )
+            event = await ctx.part("events").get_visible(db, principal, data.event_id)
+        elif data.kind == "incident" and principal.role not in {
+            "district_dispatcher",
+            "official",
+            "admin",
+        }:
+            raise ProblemError(403, "forbidden", "incident rooms are opened by declaring one")
+        room, created = await rooms_service.new_room(db, principal, data, ctx.now(), event=event)
+        if not created:
+            # Whoever may see the event may join its room.
+            if await rooms_service.member_role(db, room.id, principal.id, principal.org_id) is None:
+                await rooms_service.add_members(db, room.id, user_ids=[principal.id], now=ctx.now())
+        out = await rooms_service.present_room(db, room)
+        return Response(out, status_code=201 if created else 200)
+
+    @get("")
+    async def mine(self, db: DB, principal: Caller) -> list[RoomOut]:
+        return [
+            await rooms_service.present_room(db, r)
+            for r in await rooms_service.rooms_of(db, principal)
+        ]
+
+    @get("/{room_id:str}")
+    async def read(self, db: DB, principal: Caller, room_id: FromPath[str]) -> RoomOut:
+        room, _ = await rooms_service.load_member_room(db, room_id, principal)
+        return await rooms_service.present_room(db, room)
+
+    @post("/{room_id:str}/members", status_code=200)
+    async def add_members(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        room_id: FromPath[str],
+        data: JSONBody[MembersIn],
+    ) -> RoomOut:
+        data = await strict_body(request, MembersIn)
+        room, role = await rooms_service.load_member_room(db, room_id, principal)
+        _owner_or_dispatcher(role, principal)
+        await rooms_service.add_members(
+            db,
+            room.id,
+            user_ids=data.user_ids,
+            org_ids=data.org_ids,
+            role=data.role,
+            now=get_context(state).now(),
+        )
+        return await rooms_service.present_room(db, room)
+
+    @delete("/{room_id:str}/members/{user_id:str}", status_code=204)
+    async def remove_member(
+        self, db: DB, principal: Caller, room_id: FromPath[str], user_id: FromPath[str]
+    ) -> None:
+        room, role = await rooms_service.load_member_room(db, room_id, principal)
+        if user_id != principal.id:
+            _owner_or_dispatcher(role, principal)
+        if not await rooms_service.remove_member(db, room.id, user_id):
+            raise ProblemError(404, "not_found", "not a named member of this room")
+
+    @post("/{room_id:str}/archive", status_code=200)
+    async def archive(
+        self, state: State, db: DB, principal: Caller, room_id: FromPath[str]
+    ) -> RoomOut:
+        room, role = await rooms_service.load_member_room(db, room_id, principal)
+        _owner_or_dispatcher(role, principal)
+        if room.status != "archived":
+            room.status, room.archived_at = "archived", get_context(state).now()
+            await db.flush()
+        return await rooms_service.present_room(db, room)
+
+    @get("/{room_id:str}/messages")
+    async def history(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        room_id: FromPath[str],
+        after_seq: SeqParam = None,
+        before_seq: SeqParam = None,
+        limit: Limit = 50,
+    ) -> MessagePage:
+        room, _ = await rooms_service.load_member_room(db, room_id, principal)
+        rows = await load_messages(
+            db, room.id, after_seq=after_seq, before_seq=before_seq, limit=limit
+        )
+        items = await present_messages(db, rows, _rooms(state).links)
+        backwards = after_seq is None and before_seq is not None
+        cursor = None
+        if len(rows) == limit:
+            # Paging forward: the next page starts after our last; backward: before our first.
+            edge = rows[0].seq if backwards else rows[-1].seq
+            if (backwards and edge > 1) or (not backwards and edge < room.last_seq):
+                cursor = str(edge)
+        return MessagePage(items=items, next_cursor=cursor)
+
+    @post("/{room_id:str}/messages", status_code=201)
+    async def send(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        room_id: FromPath[str],
+        data: JSONBody[MessageIn],
+    ) -> Response[MessageOut]:
+        data = await strict_body(request, MessageIn)
+        if data.room_id is not None and data.room_id != room_id:
+            raise ProblemError(
+                400,
+                "validation_failed",
+                "room_id differs from the path",
+                errors=[{"field": "room_id", "message": "must match the path", "source": "body"}],
+            )
+        rooms = _rooms(state)
+        wait = rooms.hub.allow_send(principal.id)
+        if wait is not None:
+            raise ProblemError(
+                429, "rate_limited", "slow down", headers={"Retry-After": str(int(wait) + 1)}
+            )
+
+        async def produce() -> tuple[int, MessageOut]:
+            room, role = await rooms_service.load_member_room(db, room_id, principal)
+            out, created = await rooms.send(
+                db, principal, room, role, data, get_context(state).now()
+            )
+            return (201 if created else 200), out
+
+        return await run_idempotent(  # type: ignore[return-value]
+            request,
+            db,
+            user_id=principal.id,
+            scope=f"POST /rooms/{room_id}/messages",
+            produce=produce,
+            policy=_policy(state),
+        )
+
+    @post("/{room_id:str}/messages/{seq:int}/ack", status_code=200)
+    async def ack(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        room_id: FromPath[str],
+        seq: FromPath[int],
+        data: JSONBody[AckIn],
+    ) -> MessageOut:
+        data = await strict_body(request, AckIn)
+        room, role = await rooms_service.load_member_room(db, room_id, principal)
+        return await _rooms(state).ack(
+            db, principal, room, role, seq, data.text, get_context(state).now()
+        )
+
+    @get("/{room_id:str}/messages/{seq:int}/acks")
+    async def acks(
+        self, state: State, db: DB, principal: Caller, room_id: FromPath[str], seq: FromPath[int]
+    ) -> list[AckOut]:
+        room, _ = await rooms_service.load_member_room(db, room_id, principal)
+        return await _rooms(state).acks(db, room.id, seq)

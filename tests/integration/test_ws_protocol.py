@@ -1,0 +1,109 @@
+"""The WebSocket protocol through real sockets: auth, origin, membership, bad frames."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from backend.settings import Settings
+from tests.integration.rooms_helpers import make_room, me
+from tests.integration.wsclient import connect
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.with_overrides(
+        ws_auth_seconds=0.5,
+        allowed_origins=("https://app.hongshan.gov.cn",),
+        ws_send_rate=0.001,
+        ws_send_burst=3,
+    )
+
+
+async def test_no_auth_frame_within_the_limit_closes_4001(live: Any) -> None:
+    ws = await connect(live.ws_url)
+    assert await ws.closed_with() == 4001
+
+
+async def test_bad_token_and_a_first_frame_that_is_not_auth_close_4001(live: Any) -> None:
+    ws = await connect(live.ws_url)
+    await ws.send(op="auth", token="not-a-token")
+    assert await ws.closed_with() == 4001
+    ws = await connect(live.ws_url)
+    await ws.send(op="ping")
+    assert await ws.closed_with() == 4001
+
+
+async def test_foreign_origin_closes_4003_listed_origin_and_native_apps_pass(live: Any) -> None:
+    token = await live.api.token("street01a")
+    ws = await connect(live.ws_url, origin="https://evil.example")
+    assert await ws.closed_with() == 4003
+    ws = await connect(live.ws_url, token, origin="https://app.hongshan.gov.cn")
+    await ws.close()
+    ws = await connect(live.ws_url, token)  # no Origin header: a native app
+    await ws.close()
+
+
+async def test_non_member_may_not_subscribe_or_send_and_keeps_the_socket(live: Any) -> None:
+    room = await make_room(live.api)
+    ws = await connect(live.ws_url, await live.api.token("street02a"))
+    await ws.send(op="subscribe", room_id=room, since_seq=0)
+    err = await ws.expect("error")
+    assert (err["code"], err["ref"]) == ("not_found", room)
+    await ws.send(op="send", room_id=room, client_msg_id="c1", kind="text", text="你好")
+    err = await ws.expect("error")
+    assert (err["code"], err["ref"]) == ("not_found", "c1")
+    await ws.send(op="ping")
+    await ws.expect("pong")
+    r = await live.api.get("district01", f"/rooms/{room}/messages")
+    assert r.json()["items"] == []
+
+
+async def test_observer_may_subscribe_but_not_send(live: Any) -> None:
+    room = await make_room(live.api, observers=("leader01",))
+    ws = await connect(live.ws_url, await live.api.token("leader01"))
+    await ws.send(op="subscribe", room_id=room)
+    sub = await ws.expect("subscribed")
+    assert (sub["last_seq"], sub["recovered"]) == (0, True)
+    await ws.send(op="send", room_id=room, client_msg_id="o1", kind="text", text="我说两句")
+    err = await ws.expect("error")
+    assert err["code"] == "forbidden"
+    r = await live.api.get("district01", f"/rooms/{room}")
+    roles = {m["user_id"]: m["role"] for m in r.json()["members"]}
+    assert roles[await me(live.api, "leader01")] == "observer"
+    assert r.json()["last_seq"] == 0
+
+
+async def test_bad_and_oversized_frames_get_errors_and_the_socket_stays(live: Any) -> None:
+    ws = await connect(live.ws_url, await live.api.token("street01a"))
+    bad = [
+        "{not json",
+        json.dumps({"op": "fly"}),
+        json.dumps({"op": "subscribe"}),
+        json.dumps({"op": "subscribe", "room_id": "r", "since_seq": "3"}),
+        json.dumps({"op": "ping", "extra": 1}),
+        json.dumps([1, 2]),
+    ]
+    for raw in bad:
+        await ws.conn.send(raw)
+        assert (await ws.expect("error"))["code"] == "bad_frame", raw
+    await ws.send(op="send", room_id="r", client_msg_id="big", kind="text", text="字" * 30000)
+    assert (await ws.expect("error"))["code"] == "payload_too_large"
+    await ws.send(op="ping")
+    await ws.expect("pong")
+    await ws.close()
+
+
+async def test_send_rate_limit_per_user_answers_rate_limited(live: Any) -> None:
+    room = await make_room(live.api)
+    ws = await connect(live.ws_url, await live.api.token("street01a"))
+    for i in range(3):
+        await ws.send(op="send", room_id=room, client_msg_id=f"r{i}", kind="text", text=f"{i}")
+        assert (await ws.expect("sent"))["seq"] == i + 1
+    await ws.send(op="send", room_id=room, client_msg_id="r3", kind="text", text="3")
+    err = await ws.expect("error")
+    assert (err["code"], err["ref"]) == ("rate_limited", "r3")
+    r = await live.api.get("district01", f"/rooms/{room}")
+    assert r.json()["last_seq"] == 3
