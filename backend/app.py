@@ -66,6 +66,10 @@ def _build_context(settings: Settings) -> AppContext:
     install_events(ctx)
     install_inbox(ctx)  # its hooks run first: tasks are part of every event change
     install_notify(ctx)
+    # Last of the event hooks: its auto-dispatch runs inside the accept's hook loop.
+    from backend.routing.wiring import install as install_routing
+
+    install_routing(ctx)
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -109,6 +113,9 @@ def create_app(settings: Settings) -> Litestar:
     from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
     from backend.notify.controllers import DevicesController, NotificationsController
+    from backend.routing.controllers import RoutingController
+    from backend.stats.controllers import StatsController
+    from backend.stats.export import ExportController
 
     api = Router(
         path=API_PREFIX,
@@ -118,6 +125,9 @@ def create_app(settings: Settings) -> Litestar:
             MeController,
             OrgsController,
             EventsController,
+            ExportController,
+            StatsController,
+            RoutingController,
             InboxController,
             MediaController,
             MediaFilesController,

@@ -35,6 +35,7 @@ __all__ = [
     "RequestExtension",
     "Return",
     "Start",
+    "SuggestedAssigneeOut",
     "Supervise",
     "TimelineOut",
     "Verify",
@@ -217,6 +218,14 @@ class AssigneeOut(msgspec.Struct, kw_only=True):
     user_id: str | None
 
 
+class SuggestedAssigneeOut(msgspec.Struct, kw_only=True):
+    """Smart dispatch: the org the routing rules suggest, and the rule that chose it."""
+
+    org_id: str
+    org_name: str
+    rule: dict[str, Any]
+
+
 class DuplicateOut(msgspec.Struct, kw_only=True):
     id: str
     case_no: str
@@ -250,6 +259,7 @@ class EventOut(msgspec.Struct, kw_only=True):
     occurred_at: datetime | None = None
     pending_extension: dict[str, Any] | None = None
     possible_duplicates: list[DuplicateOut] | msgspec.UnsetType = msgspec.UNSET
+    suggested_assignee: SuggestedAssigneeOut | None = None
 
 
 class TimelineOut(msgspec.Struct, kw_only=True):

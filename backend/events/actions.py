@@ -22,7 +22,7 @@ from backend.orgs import service as orgs
 from backend.sla.service import SlaPlan
 from schemas import events as ev
 
-__all__ = ["ActionOutcome", "apply_action", "record_system_action"]
+__all__ = ["ActionOutcome", "apply_action", "dispatch_event", "record_system_action"]
 
 
 @dataclass
@@ -151,12 +151,25 @@ async def _dispatch(
     due_at = checked_instant(a.due_at, "due_at", "body")
     if due_at is not None and due_at <= now:
         raise _unprocessable("invalid_due_at", "due_at must be in the future", "due_at")
+    return await _assign(svc, session, e, org, a.user_id, due_at, now)
+
+
+async def _assign(
+    svc: EventService,
+    session: AsyncSession,
+    e: Event,
+    org: Org,
+    user_id: str | None,
+    due_at: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The dispatch itself, shared by the action and the system's auto-dispatch."""
     category = await orgs.get_category(session, e.category_code)
     hours = float((category.sla_hours if category else {}).get(str(e.grade), 24))
     clock = category.sla_clock if category else "working"
     plan = svc.planner.plan(clock=clock, hours=hours, start=now, due_override=due_at)
     e.assignee_org_id = org.id
-    e.assignee_user_id = a.user_id
+    e.assignee_user_id = user_id
     e.sla_clock, e.sla_started_at, e.warn_at, e.due_at = (
         plan.clock,
         plan.started_at,
@@ -164,14 +177,43 @@ async def _dispatch(
         plan.due_at,
     )
     e.handled_at = None
-    session.add(EventAssignment(event_id=e.id, org_id=org.id, user_id=a.user_id, assigned_at=now))
+    session.add(EventAssignment(event_id=e.id, org_id=org.id, user_id=user_id, assigned_at=now))
     return {
         "org_id": org.id,
         "org_name": org.name,
-        "user_id": a.user_id,
+        "user_id": user_id,
         "due_at": plan.due_at.isoformat(),
         "clock": plan.clock,
     }
+
+
+async def dispatch_event(
+    svc: EventService,
+    session: AsyncSession,
+    event: Event,
+    *,
+    org_id: str,
+    note: str,
+    data: dict[str, Any],
+    now: datetime,
+) -> ActionOutcome:
+    """A dispatch the system takes on its own (smart dispatch of a registered event): the
+    same assignment and SLA plan as the ``dispatch`` action, a timeline entry with a null
+    actor, and the same hooks (tasks, notifications) as a dispatcher's dispatch."""
+    org = await session.get(Org, org_id)
+    if org is None or org.type not in {"department", "street"}:
+        raise _unprocessable("invalid_assignee", "org_id must be a department or street", "org_id")
+    assigned = await _assign(svc, session, event, org, None, None, now)
+    return await record_system_action(
+        svc,
+        session,
+        event,
+        action="dispatch",
+        note=note,
+        data={**assigned, **data},
+        now=now,
+        to_status="dispatched",
+    )
 
 
 async def _merge(

@@ -20,6 +20,7 @@ from schemas.events import (
     EventLocationOut,
     EventOut,
     ReporterOut,
+    SuggestedAssigneeOut,
     TimelineOut,
 )
 
@@ -71,7 +72,11 @@ async def present_events(
     ids = [e.id for e in events]
     categories = await _lookup(session, Category, {e.category_code for e in events})
     users = await _lookup(session, User, {e.reporter_id for e in events})
-    orgs = await _lookup(session, Org, {e.assignee_org_id for e in events if e.assignee_org_id})
+    orgs = await _lookup(
+        session,
+        Org,
+        {o for e in events for o in (e.assignee_org_id, e.suggested_org_id) if o},
+    )
     media = await media_for_events(session, ids)
     pending = await pending_extensions(session, ids)
     out: list[EventOut] = []
@@ -134,6 +139,15 @@ async def present_events(
                 updated_at=e.updated_at,
                 allowed_actions=allowed_actions(principal, facts_of(e, ext is not None)),
                 occurred_at=e.occurred_at,
+                suggested_assignee=(
+                    SuggestedAssigneeOut(
+                        org_id=e.suggested_org_id,
+                        org_name=getattr(orgs.get(e.suggested_org_id), "name", ""),
+                        rule=e.suggested_rule or {},
+                    )
+                    if e.suggested_org_id
+                    else None
+                ),
                 pending_extension=(
                     {
                         "id": ext.id,

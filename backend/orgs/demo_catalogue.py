@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = [
+    "AUTO_DISPATCH",
     "CATEGORY_GROUPS",
     "DEFAULT_DUPLICATE_RADIUS_M",
     "DEPARTMENTS",
@@ -84,6 +85,9 @@ class DemoCategory:
             raise ValueError(f"grade must be 1-4, got {grade}")
         return self.sla_hours[grade - 1]
 
+
+# Smart dispatch: urgent hazards go straight to their department once accepted.
+AUTO_DISPATCH: frozenset[str] = frozenset({"manhole_missing", "road_waterlogging", "gas_leak"})
 
 W: ClockKind = "working"
 N: ClockKind = "natural"

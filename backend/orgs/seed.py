@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.passwords import PasswordService
 from backend.db.models import Category, Org, User
 from backend.mapping.demo import seed_map_features
+from backend.orgs.demo_catalogue import AUTO_DISPATCH
 from backend.orgs.demo_data import DemoDistrict, build_demo_district
 from backend.settings import DEMO_PASSWORD
 
@@ -66,6 +67,7 @@ async def seed_demo(session: AsyncSession, passwords: PasswordService) -> SeedRe
                 sla_clock=c.clock,
                 photo_required=c.photo_required,
                 duplicate_radius_m=c.duplicate_radius_m,
+                auto_dispatch=c.code in AUTO_DISPATCH,
                 sort_order=order,
             )
         )

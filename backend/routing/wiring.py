@@ -1,0 +1,59 @@
+"""Plugs smart dispatch into the events domain through its hooks.
+
+Install this last: the auto-dispatch runs inside the ``accept`` outcome's hook loop, so
+the other domains' hooks must have seen the ``accept`` before they see the ``dispatch``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.principal import Principal
+from backend.context import AppContext
+from backend.db.models import Category, Event
+from backend.events.actions import dispatch_event
+from backend.events.service import EventService
+from backend.routing.service import link_duplicate, suggest
+
+__all__ = ["install"]
+
+# Re-suggest whenever an event comes (back) to "registered": the category or grade may
+# have changed at acceptance, and a returned case wants a fresh look.
+SUGGEST_ON = frozenset({"accept", "return", "reopen"})
+
+
+def install(ctx: AppContext) -> None:
+    svc: EventService = ctx.part("events")
+    window = timedelta(hours=ctx.settings.duplicate_window_hours)
+
+    async def on_created(
+        session: AsyncSession, event: Event, principal: Principal, now: datetime
+    ) -> None:
+        await link_duplicate(session, event, window=window, now=now)
+
+    async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
+        if outcome.action not in SUGGEST_ON or outcome.to_status != "registered":
+            return
+        event: Event = outcome.event
+        suggestion = await suggest(session, event)
+        event.suggested_org_id, event.suggested_rule = suggestion or (None, None)
+        if suggestion is None or outcome.action != "accept":
+            return
+        category = await session.get(Category, event.category_code)
+        if category is not None and category.auto_dispatch:
+            org_id, rule = suggestion
+            await dispatch_event(
+                svc,
+                session,
+                event,
+                org_id=org_id,
+                note="智能派遣：按分拨规则自动派遣",
+                data={"auto": True, "rule": rule},
+                now=now,
+            )
+
+    svc.hooks.created.append(on_created)
+    svc.hooks.action.append(on_action)

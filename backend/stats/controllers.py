@@ -1,0 +1,82 @@
+"""HTTP: 体征 overview, hotspots (高频, 多跨) and monthly assessment (考核)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import QueryParameter
+
+from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.stats import assessment as assess
+from backend.stats.hotspots import hotspots
+from backend.stats.scope import DEFAULT_WINDOW, scope_clause, window_of
+from backend.stats.service import overview
+from schemas.stats import AssessmentOut, HotspotsOut, OverviewOut
+
+__all__ = ["StatsController"]
+
+From = Annotated[datetime | None, QueryParameter(name="from", description="window start")]
+To = Annotated[datetime | None, QueryParameter(description="window end (exclusive)")]
+StreetId = Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")]
+
+
+class StatsController(Controller):
+    path = "/stats"
+    tags = ["statistics"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @get("/overview")
+    async def overview(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        from_: From = None,
+        to: To = None,
+        street_id: StreetId = None,
+    ) -> OverviewOut:
+        ctx = get_context(state)
+        scope = scope_clause(principal, street_id)
+        now = ctx.now()
+        return await overview(
+            db,
+            scope=scope,
+            window=window_of(from_, to, now, DEFAULT_WINDOW),
+            street_id=street_id,
+            now=now,
+            sqlite=ctx.db.is_sqlite,
+        )
+
+    @get("/hotspots")
+    async def hotspots(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        from_: From = None,
+        to: To = None,
+        street_id: StreetId = None,
+        min_count: Annotated[int, QueryParameter(ge=2, le=1000)] = 3,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> HotspotsOut:
+        scope = scope_clause(principal, street_id)
+        window = window_of(from_, to, get_context(state).now(), DEFAULT_WINDOW)
+        return await hotspots(db, scope=scope, window=window, min_count=min_count, limit=limit)
+
+    @get("/assessment")
+    async def assessment(
+        self,
+        state: State,
+        db: DB,
+        principal: Caller,
+        month: Annotated[str | None, QueryParameter(max_length=7)] = None,
+        street_id: StreetId = None,
+    ) -> AssessmentOut:
+        scope = scope_clause(principal, street_id)
+        label, window = assess.month_window(month, get_context(state).now())
+        return await assess.assessment(db, scope=scope, month=label, window=window)
