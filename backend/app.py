@@ -112,6 +112,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.inbox.controllers import InboxController
     from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
+    from backend.open311.controllers import Open311KeysController, open311_router
     from backend.notify.controllers import DevicesController, NotificationsController
     from backend.routing.controllers import RoutingController
     from backend.stats.controllers import StatsController
@@ -133,6 +134,7 @@ def create_app(settings: Settings) -> Litestar:
             MediaFilesController,
             DutyController,
             MapController,
+            Open311KeysController,
             DevicesController,
             NotificationsController,
         ],
@@ -143,7 +145,7 @@ def create_app(settings: Settings) -> Litestar:
         else None
     )
     app: Litestar = Litestar(
-        route_handlers=[api],
+        route_handlers=[api, open311_router()],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=exception_handlers,
         lifespan=[lifespan],

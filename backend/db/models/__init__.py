@@ -16,6 +16,7 @@ from backend.db.models.inbox import InboxCounter, Task, TaskTombstone
 from backend.db.models.mapping import MapFeature
 from backend.db.models.media import Media
 from backend.db.models.notify import Device, Notification, PushAttempt, PushDelivery
+from backend.db.models.open311 import Open311Key, Open311Request
 from backend.db.models.orgs import Category, Org
 from backend.db.models.rooms import (
     Incident,
@@ -46,6 +47,8 @@ __all__ = [
     "MapFeature",
     "Media",
     "Notification",
+    "Open311Key",
+    "Open311Request",
     "Org",
     "PushAttempt",
     "PushDelivery",
