@@ -191,7 +191,7 @@ class ExportController(Controller):
         filename = f"事件导出-{stamp}.csv"
         return Stream(
             _stream(ctx.db, svc.list_query(principal, filters, now), names),
-            media_type="text/csv; charset=utf-8",
+            media_type="text/csv",  # Litestar appends "; charset=utf-8"
             headers={
                 "Content-Disposition": (
                     f'attachment; filename="events-{stamp}.csv"; '
