@@ -35,6 +35,7 @@ API_PREFIX = "/api/v1"
 
 
 def _build_context(settings: Settings) -> AppContext:
+    from backend.citylink.wiring import install as install_citylink
     from backend.events.wiring import install as install_events
     from backend.inbox.wiring import install as install_inbox
     from backend.media_api.wiring import install as install_media
@@ -70,6 +71,7 @@ def _build_context(settings: Settings) -> AppContext:
     from backend.routing.wiring import install as install_routing
 
     install_routing(ctx)
+    install_citylink(ctx)  # outbox rows in the event's own transaction
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -107,6 +109,7 @@ def create_app(settings: Settings) -> Litestar:
                 await stop()
             await ctx.db.dispose()
 
+    from backend.citylink.controllers import CityController
     from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
     from backend.inbox.controllers import InboxController
@@ -133,6 +136,7 @@ def create_app(settings: Settings) -> Litestar:
             MediaController,
             MediaFilesController,
             DutyController,
+            CityController,
             MapController,
             Open311KeysController,
             DevicesController,

@@ -98,6 +98,12 @@ class Settings:
     ws_replay_max: int = 1000
     instruction_escalate_minutes: int = 30
     instruction_sweep_seconds: int = 30
+    # City platform link (市城运中心): unset endpoint = outbound sync disabled; unset inbound
+    # secret = POST /city/cases answers 503.
+    city_endpoint: str | None = None
+    city_secret: str | None = None
+    city_inbound_secret: str | None = None
+    city_relay_seconds: int = 10
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -165,6 +171,10 @@ class Settings:
             instruction_escalate_minutes=_int(
                 env, "CHENGYUN_INSTRUCTION_ESCALATE_MINUTES", 30, minimum=1
             ),
+            city_endpoint=env.get("CHENGYUN_CITY_ENDPOINT") or None,
+            city_secret=env.get("CHENGYUN_CITY_SECRET") or None,
+            city_inbound_secret=env.get("CHENGYUN_CITY_INBOUND_SECRET") or None,
+            city_relay_seconds=_int(env, "CHENGYUN_CITY_RELAY_SECONDS", 10, minimum=1),
         )
         settings.check()
         return settings
@@ -180,5 +190,7 @@ class Settings:
             raise SettingsError("CHENGYUN_PASSWORD_PROFILE must be standard or fast")
         if self.is_production and self.password_profile != "standard":  # noqa: S105
             raise SettingsError("production refuses the fast password profile")
+        if self.city_endpoint and not self.city_secret:
+            raise SettingsError("CHENGYUN_CITY_ENDPOINT needs CHENGYUN_CITY_SECRET to sign with")
         if self.push_sender == "fcm" and not self.fcm_credentials_file:
             raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

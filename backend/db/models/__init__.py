@@ -2,6 +2,7 @@
 
 from backend.db.models.audit import AuditEntry
 from backend.db.models.auth import AuthSession, LoginThrottle, RefreshToken, User, UserPreference
+from backend.db.models.citylink import CityCase, CityOutbox
 from backend.db.models.duty import DutyRoster
 from backend.db.models.events import (
     CaseCounter,
@@ -33,6 +34,8 @@ __all__ = [
     "AuthSession",
     "CaseCounter",
     "Category",
+    "CityCase",
+    "CityOutbox",
     "Device",
     "DutyRoster",
     "Event",
