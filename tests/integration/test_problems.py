@@ -22,6 +22,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("GET", "/api/v1/media/{media_id:str}/{variant:str}"),  # the signature is the permission
+    ("POST", "/api/v1/city/cases"),  # the city platform's HMAC signature, no bearer
 }
 PUBLIC_PREFIXES = (
     "/api/v1/health/",
@@ -81,25 +82,23 @@ def protected_routes(app: Any) -> list[tuple[str, str]]:
     return out
 
 
-@pytest.mark.parametrize(
-    "authorization", [None, "Bearer not-a-token", "Basic Z3JpZDAwMTpjaGVuZ3l1bi1kZW1v"]
-)
 async def test_every_protected_route_answers_401_without_a_valid_token(
-    app: Any, client: Any, authorization: str | None
+    app: Any, client: Any
 ) -> None:
     routes = protected_routes(app)
     known = {("GET", "/api/v1/me"), ("POST", "/api/v1/events"), ("POST", "/api/v1/media")}
     assert known <= set(routes)
-    headers = {"Authorization": authorization} if authorization else {}
     wrong = []
-    for method, path in routes:
-        r = await client.request(method, _fill(path), headers=headers)
-        if (
-            r.status_code != 401
-            or r.headers.get("content-type") != "application/problem+json"
-            or r.json().get("code") != "unauthenticated"
-        ):
-            wrong.append((method, path, r.status_code))
+    for authorization in (None, "Bearer not-a-token", "Basic Z3JpZDAwMTpjaGVuZ3l1bi1kZW1v"):
+        headers = {"Authorization": authorization} if authorization else {}
+        for method, path in routes:
+            r = await client.request(method, _fill(path), headers=headers)
+            if (
+                r.status_code != 401
+                or r.headers.get("content-type") != "application/problem+json"
+                or r.json().get("code") != "unauthenticated"
+            ):
+                wrong.append((authorization, method, path, r.status_code))
     assert wrong == []
 
 
@@ -110,132 +109,122 @@ async def test_public_routes_need_no_token(client: Any) -> None:
     assert_problem(r, 401, "unauthenticated")  # answered by the login itself, not a guard
 
 
-async def test_missing_query_parameter_without_a_token_is_401(client: Any) -> None:
-    # Authentication comes before parameter parsing: a client with a stale token must be
-    # told to log in again, not that its request was malformed.
+async def test_token_is_checked_before_parameters_and_body(client: Any) -> None:
+    # A client with a stale token must be told to log in again, not that its request was
+    # malformed: authentication comes before parameters and the body are read.
     assert_problem(await client.get("/api/v1/locate"), 401, "unauthenticated")
     r = await client.get("/api/v1/grids", params={"limit": "x"})
     assert_problem(r, 401, "unauthenticated")
-
-
-@pytest.mark.parametrize(
-    "path", ["/api/v1/events", f"/api/v1/events/{SOME_ID}/actions", "/api/v1/auth/logout"]
-)
-async def test_malformed_body_without_a_token_is_401(client: Any, path: str) -> None:
-    r = await client.post(path, content=b"{not json", headers={"Content-Type": "application/json"})
-    assert_problem(r, 401, "unauthenticated")
+    for path in ("/api/v1/events", f"/api/v1/events/{SOME_ID}/actions", "/api/v1/auth/logout"):
+        r = await client.post(
+            path, content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+        assert_problem(r, 401, "unauthenticated")
 
 
 # -- request bodies ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
+async def test_unknown_field_is_named_and_nothing_changes(api: Any) -> None:
+    for body, field in [
         (valid_event(priority="high"), "priority"),
         (valid_event(location={**grid_point(1), "floor": 3}), "location.floor"),
         (valid_event(reporter_id=SOME_ID), "reporter_id"),
-    ],
-)
-async def test_unknown_field_in_a_new_event_is_named(api: Any, body: Any, field: str) -> None:
-    r = await api.post("grid001", "/events", body)
-    problem = assert_problem(r, 400, "validation_failed")
-    assert error_fields(problem) == [field]
-    assert field.split(".")[-1] in problem["detail"]
+    ]:
+        problem = assert_problem(
+            await api.post("grid001", "/events", body), 400, "validation_failed"
+        )
+        assert error_fields(problem) == [field]
+        assert field.split(".")[-1] in problem["detail"]
     assert (await api.get("grid001", "/events")).json()["items"] == []
 
-
-@pytest.mark.parametrize(
-    ("body", "field"),
-    [
+    event_id = await an_event(api)
+    for body, field in [
         ({"action": "comment", "note": "看一下", "status": "closed"}, "status"),
         ({"action": "supervise", "note": "快", "version": 3}, "version"),
         ({"action": "accept", "org_id": SOME_ID}, "org_id"),
-    ],
-)
-async def test_unknown_field_in_an_action_is_named(api: Any, body: Any, field: str) -> None:
-    event_id = await an_event(api)
-    r = await api.post("street01a", f"/events/{event_id}/actions", body)
-    problem = assert_problem(r, 400, "validation_failed")
-    assert error_fields(problem) == [field]
+    ]:
+        r = await api.post("street01a", f"/events/{event_id}/actions", body)
+        problem = assert_problem(r, 400, "validation_failed")
+        assert error_fields(problem) == [field]
     after = (await api.get("street01a", f"/events/{event_id}")).json()
-    assert (after["status"], after["version"]) == ("reported", 1)
+    assert (after["status"], after["version"], len(after["timeline"])) == ("reported", 1, 1)
 
 
-@pytest.mark.parametrize(
-    ("path", "body", "field"),
-    [
-        ("/events", {"description": "x", "location": grid_point(1)}, "category_code"),
-        ("/events", valid_event(category_code=7), "category_code"),
-        ("/events", valid_event(description=""), "description"),
-        ("/events", valid_event(location={"lat": "north", "lng": 114.3}), "location.lat"),
-        ("/events", valid_event(location={"lat": 95, "lng": 114.3}), "location.lat"),
-        ("/events", valid_event(grade=5), "grade"),
-        ("/events", valid_event(grade=1.5), "grade"),
-        ("/events", valid_event(grade=True), "grade"),
-        ("/events", valid_event(media_ids="abc"), "media_ids"),
-        ("/events", valid_event(occurred_at="yesterday"), "occurred_at"),
-        ("/events", valid_event(source="sms"), "source"),
-        ("/events", ["not", "an", "object"], ""),
-        ("/events/{id}/actions", {"action": "visit", "satisfaction": "five"}, "satisfaction"),
-        ("/events/{id}/actions", {"action": "visit", "satisfaction": 6}, "satisfaction"),
-        ("/events/{id}/actions", {"action": "fly"}, "action"),
-        ("/events/{id}/actions", {"note": "no action"}, ""),
-        ("/events/{id}/actions", {"action": "supervise", "expected_version": 0}, ""),
-    ],
-)
-async def test_wrong_types_and_values_are_400(api: Any, path: str, body: Any, field: str) -> None:
-    if "{id}" in path:
-        path = path.replace("{id}", await an_event(api))
-    r = await api.post("street01a", path, body)
-    problem = assert_problem(r, 400, "validation_failed")
-    if field:
-        assert field in error_fields(problem)
+BAD_EVENTS: list[tuple[Any, str]] = [
+    ({"description": "x", "location": grid_point(1)}, "category_code"),
+    (valid_event(category_code=7), "category_code"),
+    (valid_event(description=""), "description"),
+    (valid_event(description="垃圾\x00"), "description"),
+    (valid_event(location={"lat": "north", "lng": 114.3}), "location.lat"),
+    (valid_event(location={"lat": 95, "lng": 114.3}), "location.lat"),
+    (valid_event(location={"lat": "30.54", "lng": "114.33"}), "location.lat"),
+    (valid_event(grade=5), "grade"),
+    (valid_event(grade=1.5), "grade"),
+    (valid_event(grade=True), "grade"),
+    (valid_event(grade="1"), "grade"),
+    (valid_event(media_ids="abc"), "media_ids"),
+    (valid_event(occurred_at="yesterday"), "occurred_at"),
+    (valid_event(occurred_at="0001-01-01T00:00:00+14:00"), "occurred_at"),
+    (valid_event(source="sms"), "source"),
+    (["not", "an", "object"], ""),
+]
+BAD_ACTIONS: list[tuple[Any, str]] = [
+    ({"action": "visit", "satisfaction": "five"}, "satisfaction"),
+    ({"action": "visit", "satisfaction": 6}, "satisfaction"),
+    ({"action": "fly"}, "action"),
+    ({"note": "no action"}, ""),
+    ({"action": "supervise", "expected_version": 0}, ""),
+    ({"action": "comment", "note": "\x00"}, "note"),
+]
 
 
-@pytest.mark.parametrize(
-    "body", [valid_event(grade="1"), valid_event(location={"lat": "30.54", "lng": "114.33"})]
-)
-async def test_numbers_as_strings_are_400(api: Any, body: Any) -> None:
-    assert_problem(await api.post("grid001", "/events", body), 400, "validation_failed")
+async def test_wrong_types_and_values_are_400(api: Any) -> None:
+    for body, field in BAD_EVENTS:
+        problem = assert_problem(
+            await api.post("grid001", "/events", body), 400, "validation_failed"
+        )
+        if field:
+            assert field in error_fields(problem), body
+    assert (await api.get("grid001", "/events")).json()["items"] == []
+    event_id = await an_event(api)
+    for body, field in BAD_ACTIONS:
+        r = await api.post("street01a", f"/events/{event_id}/actions", body)
+        problem = assert_problem(r, 400, "validation_failed")
+        if field:
+            assert field in error_fields(problem), body
+    assert (await api.get("street01a", f"/events/{event_id}")).json()["version"] == 1
 
 
 MALFORMED = [b"{not json", b"", b'{"a": 1', '{"note": "\xff"}'.encode("latin-1"), b"\x00"]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
+async def test_malformed_json_is_400(api: Any) -> None:
+    event_id = await an_event(api)
+    headers = await api.headers("street01a", **{"Content-Type": "application/json"})
+    for method, path in [
         ("POST", "/api/v1/events"),
-        ("POST", "/api/v1/events/{id}/actions"),
+        ("POST", f"/api/v1/events/{event_id}/actions"),
         ("PUT", "/api/v1/me/preferences"),
         ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/auth/refresh"),
-    ],
-)
-async def test_malformed_json_is_400(api: Any, method: str, path: str) -> None:
-    if "{id}" in path:
-        path = path.replace("{id}", await an_event(api))
-    headers = await api.headers("street01a", **{"Content-Type": "application/json"})
-    for raw in MALFORMED:  # one database for all five: they must all leave it untouched
-        r = await api.client.request(method, path, content=raw, headers=headers)
-        assert_problem(r, 400, "validation_failed")
+    ]:
+        for raw in MALFORMED:
+            r = await api.client.request(method, path, content=raw, headers=headers)
+            assert_problem(r, 400, "validation_failed")
+    assert len((await api.get("street01a", "/events")).json()["items"]) == 1
 
 
-# -- paging ------------------------------------------------------------------------------------
+# -- query strings and paging ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/events", "/grids"])
-async def test_invalid_limit_is_400(api: Any, path: str) -> None:
-    for limit in ("0", "201", "x", "-1", "1.5", ""):
-        r = await api.get("street01a", path, params={"limit": limit})
-        problem = assert_problem(r, 400, "validation_failed")
-        assert [(e["field"], e["source"]) for e in problem["errors"]] == [("limit", "query")]
-
-
-async def test_limit_bounds_are_accepted(api: Any) -> None:
-    for limit in ("1", "200"):
-        for path in ("/events", "/grids"):
+async def test_invalid_limit_is_400_and_the_bounds_are_not(api: Any) -> None:
+    for path in ("/events", "/grids"):
+        for limit in ("0", "201", "x", "-1", "1.5", ""):
+            r = await api.get("street01a", path, params={"limit": limit})
+            problem = assert_problem(r, 400, "validation_failed")
+            assert [(e["field"], e["source"]) for e in problem["errors"]] == [("limit", "query")]
+        for limit in ("1", "200"):
             assert (await api.get("street01a", path, params={"limit": limit})).status_code == 200
 
 
@@ -248,66 +237,67 @@ BAD_CURSORS = {
 }
 
 
-@pytest.mark.parametrize("path", ["/events", "/grids"])
-async def test_bad_cursor_is_400(api: Any, path: str) -> None:
-    for what, cursor in BAD_CURSORS.items():
-        r = await api.get("street01a", path, params={"cursor": cursor})
-        problem = assert_problem(r, 400, "validation_failed")
-        assert error_fields(problem) == ["cursor"], what
-
-
-async def test_grid_cursor_with_a_foreign_value_is_400(api: Any) -> None:
+async def test_bad_cursor_is_400(api: Any) -> None:
+    for path in ("/events", "/grids"):
+        for what, cursor in BAD_CURSORS.items():
+            r = await api.get("street01a", path, params={"cursor": cursor})
+            problem = assert_problem(r, 400, "validation_failed")
+            assert error_fields(problem) == ["cursor"], (path, what)
+    # Decodable, but not what this server writes into its cursors.
     for code in (5, ["a"], {"a": 1}, True):
         r = await api.get("grid001", "/grids", params={"cursor": encode_cursor({"code": code})})
         problem = assert_problem(r, 400, "validation_failed")
         assert error_fields(problem) == ["cursor"], code
+    for t in ("2026-01-01T00:00:00", "9999-12-31T23:59:59-23:00", "soon"):
+        cursor = encode_cursor({"t": t, "id": SOME_ID})
+        r = await api.get("street01a", "/events", params={"cursor": cursor})
+        assert_problem(r, 400, "validation_failed")
+    cursor = encode_cursor({"t": "2026-01-01T00:00:00+00:00", "id": 5})
+    assert_problem(
+        await api.get("street01a", "/events", params={"cursor": cursor}), 400, "validation_failed"
+    )
 
 
-async def test_malformed_street_id_on_grids_is_400(api: Any) -> None:
+@pytest.mark.xfail(
+    strict=True,
+    reason="backend/common/pagination.py checked_instant: a cursor 't' that is not a string "
+    "(null, a number, a list) is used as a datetime: None passes through and the rest raise "
+    "AttributeError ('int' object has no attribute 'tzinfo'), which is not caught → 500. "
+    "Refuse anything but str/datetime with the same 400.",
+)
+async def test_events_cursor_time_that_is_not_a_string_is_400(api: Any) -> None:
+    for t in (None, 5, [1], {"a": 1}, True):
+        cursor = encode_cursor({"t": t, "id": SOME_ID})
+        r = await api.get("street01a", "/events", params={"cursor": cursor})
+        assert_problem(r, 400, "validation_failed")
+
+
+async def test_bad_filters_are_400(api: Any) -> None:
     for street_id in ("\x00", "a b", "x" * 65, "'; drop table orgs; --"):
         r = await api.get("grid001", "/grids", params={"street_id": street_id})
         problem = assert_problem(r, 400, "validation_failed")
         assert error_fields(problem) == ["street_id"], street_id
-
-
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"cursor": encode_cursor({"t": "2026-01-01T00:00:00", "id": SOME_ID})},
-        {"cursor": encode_cursor({"t": "9999-12-31T23:59:59-23:00", "id": SOME_ID})},
+    for params in (
         {"since": "0001-01-01T00:00:00+14:00"},
-    ],
-    ids=["naive-t", "overflowing-t", "since-before-year-1-utc"],
-)
-async def test_events_list_with_out_of_range_times_is_400(api: Any, params: Any) -> None:
-    r = await api.get("street01a", "/events", params=params)
-    assert_problem(r, 400, "validation_failed")
-
-
-async def test_event_with_out_of_range_occurred_at_is_400(api: Any) -> None:
-    r = await api.post("grid001", "/events", valid_event(occurred_at="0001-01-01T00:00:00+14:00"))
-    assert_problem(r, 400, "validation_failed")
-
-
-@pytest.mark.parametrize("where", ["description", "q"])
-async def test_nul_byte_in_text_is_400(api: Any, where: str) -> None:
-    if where == "description":
-        r = await api.post("grid001", "/events", valid_event(description="垃圾\x00"))
-    else:
-        r = await api.get("grid001", "/events", params={"q": "垃圾\x00"})
-    assert_problem(r, 400, "validation_failed")
+        {"since": "2026-01-01T00:00:00"},
+        {"since": "yesterday"},
+        {"q": "垃圾\x00"},
+        {"bbox": "1,2,3"},
+        {"bbox": "114.4,30.6,114.3,30.5"},
+        {"sla_state": "late"},
+    ):
+        r = await api.get("street01a", "/events", params=params)
+        assert_problem(r, 400, "validation_failed")
 
 
 # -- unknown paths and methods -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/no-such-thing", "/nope", "/api/v2/events", "/api/v1/events/x/y/z"]
-)
-async def test_unknown_path_is_a_404_problem(api: Any, path: str) -> None:
-    r = await api.client.get(path, headers=await api.headers("grid001"))
-    assert_problem(r, 404, "not_found")
-    assert_problem(await api.client.get(path), 404, "not_found")
+async def test_unknown_path_is_a_404_problem(api: Any) -> None:
+    headers = await api.headers("grid001")
+    for path in ("/api/v1/no-such-thing", "/nope", "/api/v2/events", "/api/v1/events/x/y/z"):
+        assert_problem(await api.client.get(path, headers=headers), 404, "not_found")
+        assert_problem(await api.client.get(path), 404, "not_found")
 
 
 async def test_missing_event_is_a_404_problem(api: Any) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pytest
 from shapely.geometry import Point, shape
 
 from tests.integration.demo import demo, first_grid_of_street, grid_point, street_of_grid
@@ -119,38 +118,32 @@ async def test_locate_a_point_in_grid001(api: Any) -> None:
     assert body["grid"] == me["org"]
 
 
-@pytest.mark.parametrize(
-    "point",
-    [
-        {"lat": 39.9042, "lng": 116.4074},  # Beijing
-        {"lat": 0, "lng": 0},
-        {"lat": -90, "lng": 180},
-    ],
-)
-async def test_locate_outside_the_district(api: Any, point: dict[str, float]) -> None:
-    r = await api.get("grid001", "/locate", params=point)
-    assert r.status_code == 422
-    assert r.headers["content-type"] == "application/problem+json"
-    assert r.json()["code"] == "out_of_district"
+async def test_locate_outside_the_district(api: Any) -> None:
+    beijing = {"lat": 39.9042, "lng": 116.4074}
+    for point in (beijing, {"lat": 0, "lng": 0}, {"lat": -90, "lng": 180}):
+        r = await api.get("grid001", "/locate", params=point)
+        assert r.status_code == 422, point
+        assert r.headers["content-type"] == "application/problem+json"
+        assert r.json()["code"] == "out_of_district"
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"lat": 91, "lng": 114.3}, "lat"),
-        ({"lat": 30.5, "lng": -181}, "lng"),
-        ({"lat": "north", "lng": 114.3}, "lat"),
-        ({"lat": 30.5}, "lng"),
-        ({"lng": 114.3}, "lat"),
-        ({"lat": "nan", "lng": 114.3}, "lat"),
-    ],
-)
-async def test_locate_bad_coordinates(api: Any, params: dict[str, Any], field: str) -> None:
-    r = await api.get("grid001", "/locate", params=params)
-    assert r.status_code == 400
-    problem = r.json()
-    assert problem["code"] == "validation_failed"
-    assert [(e["field"], e["source"]) for e in problem["errors"]] == [(field, "query")]
+BAD_COORDINATES: list[tuple[dict[str, Any], str]] = [
+    ({"lat": 91, "lng": 114.3}, "lat"),
+    ({"lat": 30.5, "lng": -181}, "lng"),
+    ({"lat": "north", "lng": 114.3}, "lat"),
+    ({"lat": 30.5}, "lng"),
+    ({"lng": 114.3}, "lat"),
+    ({"lat": "nan", "lng": 114.3}, "lat"),
+]
+
+
+async def test_locate_bad_coordinates(api: Any) -> None:
+    for params, field in BAD_COORDINATES:
+        r = await api.get("grid001", "/locate", params=params)
+        assert r.status_code == 400, params
+        problem = r.json()
+        assert problem["code"] == "validation_failed"
+        assert [(e["field"], e["source"]) for e in problem["errors"]] == [(field, "query")]
 
 
 async def test_categories(api: Any) -> None:
