@@ -17,6 +17,7 @@ from backend.auth.controllers import AuthController, MeController
 from backend.auth.passwords import password_service
 from backend.auth.service import AuthService
 from backend.auth.tokens import TokenService
+from backend.common.background import BackgroundTasks
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
@@ -62,16 +63,21 @@ def _build_context(settings: Settings) -> AppContext:
     ctx = AppContext(settings=settings, db=db, auth=auth)
     ctx.parts["passwords"] = passwords
     ctx.parts["grid_index"] = GridIndexHolder()
+    ctx.parts["background"] = BackgroundTasks()
     install_jobs(ctx)
     install_media(ctx)
     install_events(ctx)
     install_inbox(ctx)  # its hooks run first: tasks are part of every event change
     install_notify(ctx)
+    # Rooms after notify: it registers the live `notification` frame listener on it.
+    from backend.rooms.wiring import install as install_rooms
+
+    install_rooms(ctx)
+    install_citylink(ctx)  # outbox rows in the event's own transaction
     # Last of the event hooks: its auto-dispatch runs inside the accept's hook loop.
     from backend.routing.wiring import install as install_routing
 
     install_routing(ctx)
-    install_citylink(ctx)  # outbox rows in the event's own transaction
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -105,6 +111,8 @@ def create_app(settings: Settings) -> Litestar:
                 await start()
             yield
         finally:
+            # Finish post-commit work while its tools (pool, store, sender) still run.
+            await ctx.part("background").drain(grace_seconds=10)
             for stop in reversed(ctx.parts.get("on_shutdown", [])):
                 await stop()
             await ctx.db.dispose()
@@ -113,10 +121,13 @@ def create_app(settings: Settings) -> Litestar:
     from backend.duty.controllers import DutyController
     from backend.events.controllers import EventsController
     from backend.inbox.controllers import InboxController
+    from backend.incidents.controllers import IncidentsController
     from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
-    from backend.open311.controllers import Open311KeysController, open311_router
     from backend.notify.controllers import DevicesController, NotificationsController
+    from backend.open311.controllers import Open311KeysController, open311_router
+    from backend.rooms.controllers import RoomsController
+    from backend.rooms.ws import ws_endpoint
     from backend.routing.controllers import RoutingController
     from backend.stats.controllers import StatsController
     from backend.stats.export import ExportController
@@ -141,6 +152,9 @@ def create_app(settings: Settings) -> Litestar:
             Open311KeysController,
             DevicesController,
             NotificationsController,
+            RoomsController,
+            IncidentsController,
+            ws_endpoint,
         ],
     )
     cors = (
@@ -154,6 +168,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         state=State({"ctx": ctx}),
+        plugins=[ctx.part("channels")],
         cors_config=cors,
         openapi_config=OpenAPIConfig(
             title="chengyun city-operations API",

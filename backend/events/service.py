@@ -14,21 +14,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import checked_instant
-from backend.db.models import Event, EventMedia, TimelineEntry
+from backend.db.engine import on_commit
+from backend.db.models import Event, EventMedia, Media, TimelineEntry
 from backend.errors import ProblemError
 from backend.events.casenum import next_case_no
 from backend.events.rules import OPEN_STATUSES, SLA_RUNNING
 from backend.events.visibility import visible_clause
+from backend.media_api.evidence import AttachedMedia
 from backend.media_api.service import MediaLinks, load_owned_media
 from backend.orgs import service as orgs
 from backend.orgs.geo import haversine_m
 from backend.sla.service import SlaPlanner
+from media import hamming
 from schemas.events import DuplicateOut, EventCreateIn
 
 __all__ = ["REPORTER_ROLES", "EventFilters", "EventService"]
 
 REPORTER_ROLES = frozenset({"grid_worker", "street_dispatcher", "district_dispatcher"})
 METRES_PER_DEGREE_LAT = 111_320.0
+# dHash distance of re-encodes and resizes of one photo stays within a few bits; different
+# scenes differ by twenty or more (measured on the sample photos, see tests/media).
+SIMILAR_PHOTO_BITS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +74,7 @@ class EventService:
         grids: orgs.GridIndexHolder,
         duplicate_window: timedelta,
         gps_mismatch_m: float,
+        on_media_attached: Callable[[list[AttachedMedia]], None] | None = None,
     ) -> None:
         self.planner = planner
         self.links = links
@@ -75,6 +82,7 @@ class EventService:
         self.duplicate_window = duplicate_window
         self.gps_mismatch_m = gps_mismatch_m
         self.hooks = EventHooks()
+        self.on_media_attached = on_media_attached
 
     # -- reading ----------------------------------------------------------------------------
     async def get_visible(
@@ -208,20 +216,37 @@ class EventService:
         self,
         session: AsyncSession,
         event: Event,
-        media: list,  # list[Media]
+        media: list[Media],
         *,
         seq: int,
         near: tuple[float, float] | None,
     ) -> None:
+        items = []
         for m in media:
             mismatch = False
             if near is not None and m.gps_lat is not None and m.gps_lng is not None:
-                mismatch = haversine_m(near[0], near[1], m.gps_lat, m.gps_lng) > self.gps_mismatch_m
+                distance = haversine_m(near[0], near[1], m.gps_lat, m.gps_lng)
+                mismatch = distance > self.gps_mismatch_m
             session.add(
                 EventMedia(
                     event_id=event.id, media_id=m.id, timeline_seq=seq, location_mismatch=mismatch
                 )
             )
+            items.append(
+                AttachedMedia(
+                    media_id=m.id,
+                    sha256=m.sha256,
+                    taken_at=m.taken_at,
+                    uploaded_at=m.created_at,
+                    case_no=event.case_no,
+                    address=event.address,
+                    lat=event.lat,
+                    lng=event.lng,
+                )
+            )
+        if items and self.on_media_attached is not None:
+            listener = self.on_media_attached
+            on_commit(session, lambda: listener(items))
 
     async def possible_duplicates(
         self,
@@ -263,5 +288,65 @@ class EventService:
                         created_at=created_at,
                     )
                 )
+        found += await self._similar_photos(session, event, principal, now, {d.id for d in found})
         found.sort(key=lambda d: (d.distance_m, d.created_at))
         return found
+
+    async def _similar_photos(
+        self,
+        session: AsyncSession,
+        event: Event,
+        principal: Principal,
+        now: datetime,
+        already: set[str],
+    ) -> list[DuplicateOut]:
+        """Open events whose report photo is near-identical to one of this event's: the
+        same pile of garbage photographed twice, even if the pins were dropped far apart."""
+        mine = [
+            h
+            for h in (
+                await session.execute(
+                    select(Media.phash)
+                    .join(EventMedia, EventMedia.media_id == Media.id)
+                    .where(EventMedia.event_id == event.id, Media.phash.is_not(None))
+                )
+            ).scalars()
+        ]
+        if not mine:
+            return []
+        rows = await session.execute(
+            select(
+                Event.id,
+                Event.case_no,
+                Event.status,
+                Event.lat,
+                Event.lng,
+                Event.created_at,
+                Media.phash,
+            )
+            .join(EventMedia, EventMedia.event_id == Event.id)
+            .join(Media, Media.id == EventMedia.media_id)
+            .where(
+                Event.created_at >= now - self.duplicate_window,
+                Event.status.in_(OPEN_STATUSES),
+                Event.id != event.id,
+                EventMedia.timeline_seq == 1,
+                Media.phash.is_not(None),
+                visible_clause(principal),
+            )
+            .limit(5000)
+        )
+        found: dict[str, DuplicateOut] = {}
+        for eid, case_no, status, lat, lng, created_at, phash in rows.all():
+            if eid in already or eid in found:
+                continue
+            if any(hamming(phash, h) <= SIMILAR_PHOTO_BITS for h in mine):
+                found[eid] = DuplicateOut(
+                    id=eid,
+                    case_no=case_no,
+                    status=status,
+                    distance_m=round(haversine_m(event.lat, event.lng, lat, lng), 1),
+                    created_at=created_at,
+                    reason="similar_photo",
+                )
+        return list(found.values())

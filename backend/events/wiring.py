@@ -23,4 +23,5 @@ def install(ctx: AppContext) -> None:
         grids=ctx.part("grid_index"),
         duplicate_window=timedelta(hours=ctx.settings.duplicate_window_hours),
         gps_mismatch_m=ctx.settings.media_gps_mismatch_m,
+        on_media_attached=ctx.parts.get("on_media_attached"),
     )

@@ -6,6 +6,12 @@ import hashlib
 import hmac
 
 from backend.context import AppContext
+from backend.media_api.evidence import (
+    AttachedMedia,
+    MediaReferences,
+    orphan_sweep,
+    rerender_display,
+)
 from backend.media_api.service import MediaLinks
 from backend.media_api.uploads import UploadService
 from media import ImagePool, LocalMediaStore, MediaLimits, find_cjk_font
@@ -42,6 +48,17 @@ def install(ctx: AppContext) -> None:
         if isinstance(store, LocalMediaStore):
             s.resolved_media_dir.mkdir(parents=True, exist_ok=True)
 
+    background = ctx.part("background")
+    uploads = ctx.part("uploads")
+
+    def on_media_attached(items: list[AttachedMedia]) -> None:
+        # After commit: the case number now exists for sure; redraw each display variant.
+        for item in items:
+            background.spawn(rerender_display(uploads, item), name=f"rerender:{item.media_id}")
+
+    ctx.parts["on_media_attached"] = on_media_attached
+    ctx.parts["media_refs"] = MediaReferences()
+    ctx.part("jobs").every("media_orphan_sweep", 3600, orphan_sweep)
     ctx.probes["media_store"] = store_probe
     ctx.parts.setdefault("on_startup", []).append(make_media_dir)
     ctx.parts.setdefault("on_shutdown", []).append(close_pool)

@@ -64,9 +64,9 @@ async def test_working_clock_due_time_skips_nights_and_weekends(api, clock) -> N
 
 
 async def test_natural_clock_due_time_counts_plain_hours(api, clock) -> None:
-    # manhole_missing is an urgent hazard on the natural clock: grade 1 allows 1 hour.
+    # cable_hanging is an urgent hazard on the natural clock: grade 1 allows 1 hour.
     clock.now = datetime(2026, 11, 21, 23, 30, tzinfo=SH)  # a Saturday night
-    event = await report(api, category="manhole_missing", grade=1)
+    event = await report(api, category="cable_hanging", grade=1)
     await api.act("street01a", event["id"], "accept")
     water = await dept_org_id(api, "dept-cgzf")
     r = await api.act("street01a", event["id"], "dispatch", org_id=water)
