@@ -84,6 +84,12 @@ class Settings:
     scheduler_enabled: bool = True
     log_level: str = "INFO"
     font_path: str | None = None
+    # An S3-compatible object store for media; unset: the local media folder.
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: str | None = None
+    s3_region: str = "us-east-1"
     # "fast" argon2 parameters exist for tests and benchmarks; production refuses them.
     password_profile: str = "standard"  # noqa: S105 - a profile name, not a password
     # Dispatch rooms over WebSocket (issue 6): the contract's timings, and the limits that
@@ -164,6 +170,11 @@ class Settings:
             scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",
             log_level=env.get("CHENGYUN_LOG_LEVEL", "INFO").upper(),
             font_path=env.get("CHENGYUN_FONT_PATH") or None,
+            s3_endpoint=env.get("CHENGYUN_S3_ENDPOINT") or None,
+            s3_bucket=env.get("CHENGYUN_S3_BUCKET") or None,
+            s3_access_key=env.get("CHENGYUN_S3_ACCESS_KEY") or None,
+            s3_secret_key=env.get("CHENGYUN_S3_SECRET_KEY") or None,
+            s3_region=env.get("CHENGYUN_S3_REGION") or "us-east-1",
             password_profile=env.get("CHENGYUN_PASSWORD_PROFILE", "standard"),
             ws_queue_max=_int(env, "CHENGYUN_WS_QUEUE_MAX", 512, minimum=8),
             ws_send_rate=_float(env, "CHENGYUN_WS_SEND_RATE", 20.0),
@@ -186,6 +197,8 @@ class Settings:
                 raise SettingsError("production refuses the demo CHENGYUN_SECRET_KEY")
             if len(self.secret_key) < 32:
                 raise SettingsError("CHENGYUN_SECRET_KEY must be at least 32 characters")
+        if self.s3_bucket and not (self.s3_access_key and self.s3_secret_key):
+            raise SettingsError("CHENGYUN_S3_BUCKET needs CHENGYUN_S3_ACCESS_KEY and _SECRET_KEY")
         if self.password_profile not in {"standard", "fast"}:
             raise SettingsError("CHENGYUN_PASSWORD_PROFILE must be standard or fast")
         if self.is_production and self.password_profile != "standard":  # noqa: S105

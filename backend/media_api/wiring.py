@@ -14,16 +14,27 @@ from backend.media_api.evidence import (
 )
 from backend.media_api.service import MediaLinks
 from backend.media_api.uploads import UploadService
-from media import ImagePool, LocalMediaStore, MediaLimits, find_cjk_font
+from backend.settings import Settings
+from media import ImagePool, LocalMediaStore, MediaLimits, MediaStore, find_cjk_font
 
 __all__ = ["install"]
+
+
+def _build_store(s: Settings) -> MediaStore:
+    if s.s3_bucket:
+        from media import S3MediaStore  # boto3 loads only when S3 is configured
+
+        return S3MediaStore(  # type: ignore[no-any-return]
+            s.s3_endpoint, s.s3_bucket, s.s3_access_key or "", s.s3_secret_key or "", s.s3_region
+        )
+    return LocalMediaStore(s.resolved_media_dir)
 
 
 def install(ctx: AppContext) -> None:
     s = ctx.settings
     # A key of its own for links, derived from the secret, so it never equals the JWT key.
     link_secret = hmac.new(s.secret_key.encode(), b"chengyun media links", hashlib.sha256).digest()
-    store = ctx.parts.get("media_store") or LocalMediaStore(s.resolved_media_dir)
+    store = ctx.parts.get("media_store") or _build_store(s)
     pool = ImagePool()
     ctx.parts["media_store"] = store
     ctx.parts["image_pool"] = pool
@@ -43,6 +54,7 @@ def install(ctx: AppContext) -> None:
 
     async def close_pool() -> None:
         pool.close(wait=False)
+        await store.close()
 
     async def make_media_dir() -> None:
         if isinstance(store, LocalMediaStore):

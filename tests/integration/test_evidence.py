@@ -149,3 +149,46 @@ async def test_an_oversized_body_is_refused_while_streaming(api) -> None:
     r = await api.client.post("/api/v1/media", content=chunks(), headers=headers)
     assert r.status_code == 413
     assert r.json()["code"] == "payload_too_large"
+
+
+async def test_media_can_live_in_an_s3_compatible_store(settings, tmp_path) -> None:
+    """The same upload path against a real S3 server (moto's, on loopback)."""
+    import pytest
+
+    moto_server = pytest.importorskip("moto.server")
+    import boto3
+    import httpx
+
+    from backend.app import create_app
+    from tests.conftest import Api, running
+
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            aws_access_key_id="k",
+            aws_secret_access_key="s",
+            region_name="us-east-1",
+        ).create_bucket(Bucket="evidence")
+        app = create_app(
+            settings.with_overrides(
+                s3_endpoint=endpoint, s3_bucket="evidence", s3_access_key="k", s3_secret_key="s"
+            )
+        )
+        async with running(app):
+            transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50002))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                api = Api(client=client, tokens={})
+                r = await upload_bytes(api, "grid001", scene(21))
+                assert r.status_code == 201
+                thumb = await client.get(r.json()["urls"]["thumb"])
+                assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+                ready = await client.get("/api/v1/health/ready")
+                assert ready.json()["checks"]["media_store"] == "ok"
+        await app.state["ctx"].db.dispose()
+    finally:
+        server.stop()
