@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
@@ -95,12 +95,27 @@ async def _claim(ctx: AppContext, now: datetime) -> list[tuple[int, bytes, int]]
         q = (
             select(CityOutbox)
             .where(CityOutbox.next_attempt_at <= now)
-            .order_by(CityOutbox.next_attempt_at, CityOutbox.id)
+            .order_by(CityOutbox.id)
             .limit(BATCH)
         )
         if not ctx.db.is_sqlite:
             q = q.with_for_update(skip_locked=True)
         rows = list(await session.scalars(q))
+        # Per event, only its oldest pending message may go: "closed" never overtakes
+        # "created" when their retries happen to fall due in the other order.
+        first = dict(
+            (
+                await session.execute(
+                    select(CityOutbox.event_id, func.min(CityOutbox.id))
+                    .where(
+                        CityOutbox.event_id.in_({r.event_id for r in rows}),
+                        CityOutbox.next_attempt_at.is_not(None),
+                    )
+                    .group_by(CityOutbox.event_id)
+                )
+            ).all()
+        )
+        rows = [r for r in rows if first.get(r.event_id) == r.id]
         for row in rows:
             row.next_attempt_at = now + LEASE
         await session.commit()
