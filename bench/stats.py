@@ -146,16 +146,16 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
             back = assigned_at - timedelta(minutes=5)
             assigns.append(
                 (str(uuid.uuid4()), eid, wrong, back - timedelta(hours=2), back, "returned")
-            )  # noqa: E501
+            )
         ended = closed if status == "closed" else None
         assigns.append(
             (str(uuid.uuid4()), eid, org, assigned_at, ended, "closed" if ended else None)
-        )  # noqa: E501
+        )
         if handled is None:
             continue
         timeline.append(
             (str(uuid.uuid4()), eid, seq, handled, "report", "handling", "handled", "{}")
-        )  # noqa: E501
+        )
         seq += 1
         if status in ("verified", "closed"):
             if rng.random() < 0.07:  # rework: verification fails once
@@ -170,7 +170,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
                         "handling",
                         '{"passed": false}',
                     )
-                )  # noqa: E501
+                )
                 timeline.append(
                     (
                         str(uuid.uuid4()),
@@ -182,7 +182,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
                         "handled",
                         "{}",
                     )
-                )  # noqa: E501
+                )
                 seq += 2
             timeline.append(
                 (
@@ -195,7 +195,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
                     "verified",
                     '{"passed": true}',
                 )
-            )  # noqa: E501
+            )
             seq += 1
         if closed is not None and rng.random() < 0.6:
             sat = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
@@ -210,7 +210,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
                     "closed",
                     json.dumps({"satisfaction": sat}),
                 )
-            )  # noqa: E501
+            )
     return rows, assigns, timeline
 
 
@@ -247,11 +247,11 @@ async def _measure(url: str, now: datetime, runs: int) -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as c:
             r = await c.post(
                 "/api/v1/auth/login", json={"username": "district01", "password": "chengyun-demo"}
-            )  # noqa: E501
+            )
             headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
             street = (await c.get("/api/v1/grids?limit=1", headers=headers)).json()["items"][0][
                 "street_id"
-            ]  # noqa: E501
+            ]
             month = (now - timedelta(days=40)).strftime("%Y-%m")
             year_ago = (now - timedelta(days=365)).isoformat().replace("+00:00", "Z")
 
@@ -273,7 +273,7 @@ async def _measure(url: str, now: datetime, runs: int) -> None:
                 (
                     "GET /stats/overview?street_id= (30 days)",
                     get(f"/stats/overview?street_id={street}"),
-                ),  # noqa: E501
+                ),
                 ("GET /stats/overview (12 months)", get(f"/stats/overview?from={year_ago}")),
                 ("GET /stats/hotspots (30 days)", get("/stats/hotspots")),
                 (f"GET /stats/assessment?month={month}", get(f"/stats/assessment?month={month}")),
