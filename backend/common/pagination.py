@@ -61,7 +61,12 @@ def checked_instant(value: datetime | str | None, field: str, source: str) -> da
     if value is None:
         return None
     try:
-        at = datetime.fromisoformat(value) if isinstance(value, str) else value
+        if isinstance(value, str):
+            at = datetime.fromisoformat(value)
+        elif isinstance(value, datetime):
+            at = value
+        else:
+            raise TypeError("not a time")
         if at.tzinfo is None or not (MIN_INSTANT <= at <= MAX_INSTANT):
             raise ValueError("out of range")
         return at.astimezone(UTC)

@@ -150,7 +150,7 @@ class EventsController(Controller):
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
             at = checked_instant(c["t"], "cursor", "query")
-            if not isinstance(c["id"], str):
+            if at is None or not isinstance(c["id"], str):
                 raise ProblemError(400, "validation_failed", "cursor is not valid")
             query = query.where(
                 or_(Event.created_at < at, and_(Event.created_at == at, Event.id < c["id"]))
