@@ -178,3 +178,62 @@ async def test_the_scheduler_lock_passes_to_the_other_instance(app, settings) ->
         await first.release()
         await second.release()
         await other.db.dispose()
+
+
+async def _notified(app: Any, kind: str) -> dict[str, str]:
+    """username -> priority of the notifications of this kind."""
+    from backend.db.models import Notification, User
+
+    async with app.state["ctx"].db.sessions() as s:
+        rows = await s.execute(
+            select(User.username, Notification.priority)
+            .join(User, User.id == Notification.user_id)
+            .where(Notification.kind == kind)
+        )
+        return dict(rows.all())
+
+
+async def test_crossings_tell_the_right_people(api, app, clock) -> None:
+    await _dispatch_at(api, clock, datetime(2026, 11, 23, 8, 30, tzinfo=SH))
+    assert await _sweep(app, clock, datetime(2026, 11, 23, 17, 0, tzinfo=SH)) == (1, 0, 0)
+    # The handling department hears first...
+    assert await _notified(app, "sla_warning") == {"dept01a": "normal", "dept01b": "normal"}
+    assert await _sweep(app, clock, datetime(2026, 11, 24, 9, 31, tzinfo=SH)) == (0, 1, 0)
+    # ...then, at overdue, the street's dispatchers too...
+    assert await _notified(app, "sla_overdue") == {
+        "dept01a": "normal",
+        "dept01b": "normal",
+        "street01a": "normal",
+        "street01b": "normal",
+    }
+    # ...and 4 working hours after due (09:30-12:00, 14:00-15:30) the district center,
+    # at high priority.
+    assert await _sweep(app, clock, datetime(2026, 11, 24, 15, 29, tzinfo=SH)) == (0, 0, 0)
+    assert await _sweep(app, clock, datetime(2026, 11, 24, 15, 31, tzinfo=SH)) == (0, 0, 1)
+    assert await _notified(app, "escalated") == {"district01": "high", "district02": "high"}
+
+
+async def test_the_daily_briefing_reaches_officials_once(api, app, clock) -> None:
+    from backend.inbox.jobs import daily_briefing
+
+    clock.now = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+    await drive_to(api, "reported")
+    await drive_to(api, "closed")
+    clock.now = datetime(2026, 11, 24, 8, 0, tzinfo=SH)
+    await daily_briefing(app.state["ctx"])
+    await daily_briefing(app.state["ctx"])  # a doubled tick
+    assert await _notified(app, "daily_briefing") == {"leader01": "normal", "leader02": "normal"}
+    from backend.db.models import Notification
+
+    async with app.state["ctx"].db.sessions() as s:
+        bodies = (
+            (
+                await s.execute(
+                    select(Notification.body).where(Notification.kind == "daily_briefing")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(bodies) == 2
+    assert "新增2件" in bodies[0] and "办结1件" in bodies[0]
