@@ -31,6 +31,7 @@ __all__ = [
     "Assignee",
     "close_tasks",
     "next_rev",
+    "next_revs",
     "open_task",
     "reconcile_event_tasks",
     "task_visible_to",
@@ -45,15 +46,23 @@ class Assignee:
     role: str | None = None
 
 
-async def next_rev(session: AsyncSession) -> int:
-    """The next change number. The row lock it takes is held until commit (see model)."""
+async def next_revs(session: AsyncSession, count: int) -> int:
+    """Reserve ``count`` change numbers; returns the last (the first is last - count + 1).
+
+    The row lock this takes is held until commit, so numbers become visible in order.
+    """
     result = await session.execute(
         update(InboxCounter)
         .where(InboxCounter.id == 1)
-        .values(value=InboxCounter.value + 1)
+        .values(value=InboxCounter.value + count)
         .returning(InboxCounter.value)
     )
     return int(result.scalar_one())
+
+
+async def next_rev(session: AsyncSession) -> int:
+    """The next change number (see ``next_revs``)."""
+    return await next_revs(session, 1)
 
 
 def _next_crossing(task: Task) -> datetime | None:

@@ -8,7 +8,8 @@ kicked and live listeners (WebSocket) are called; a rolled-back change sends not
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -23,7 +24,7 @@ from backend.notify.policy import is_muted, quiet_release
 from push import PushSender
 from schemas.notify import NotificationOut
 
-__all__ = ["DEFAULT_ORG_ROLES", "LiveListener", "NotifyService", "present"]
+__all__ = ["DEFAULT_ORG_ROLES", "LiveListener", "NotifyService", "Outgoing", "present"]
 
 log = logging.getLogger("chengyun.notify")
 
@@ -62,6 +63,19 @@ def _wire(row: dict[str, Any]) -> dict[str, Any]:
     return msgspec.to_builtins(out)  # type: ignore[no-any-return]
 
 
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One message to some users (see ``NotifyService.notify_many``)."""
+
+    user_ids: Sequence[str]
+    kind: str
+    title: str
+    body: str
+    data: Mapping[str, str] = field(default_factory=dict)
+    priority: Literal["normal", "high"] = "normal"
+    collapse_key: str | None = None
+
+
 class NotifyService:
     def __init__(self, *, sender: PushSender, kick_relay: Callable[[], None]) -> None:
         self.sender = sender
@@ -87,83 +101,107 @@ class NotifyService:
         Returns the notification ids, in the order of ``user_ids`` (duplicates and unknown
         or inactive users dropped). Nothing leaves the process before the caller commits.
         """
-        wanted = list(dict.fromkeys(user_ids))
-        if not wanted:
+        note = Outgoing(
+            user_ids=list(user_ids),
+            kind=kind,
+            title=title,
+            body=body,
+            data=dict(data or {}),
+            priority=priority,
+            collapse_key=collapse_key,
+        )
+        return await self.notify_many(session, [note], now=now)
+
+    async def notify_many(
+        self, session: AsyncSession, notes: Sequence[Outgoing], *, now: datetime
+    ) -> list[str]:
+        """``notify_users`` for many messages at once: a sweep that tells a thousand people
+        about a thousand deadlines costs a handful of queries, not thousands."""
+        everyone = list(dict.fromkeys(u for n in notes for u in n.user_ids))
+        if not everyone:
             return []
         active = set(
             await session.scalars(
-                select(User.id).where(User.id.in_(wanted), User.is_active.is_(True))
+                select(User.id).where(User.id.in_(everyone), User.is_active.is_(True))
             )
         )
-        recipients = [u for u in wanted if u in active]
-        if not recipients:
-            return []
         prefs = {
             p.user_id: p
             for p in await session.scalars(
-                select(UserPreference).where(UserPreference.user_id.in_(recipients))
+                select(UserPreference).where(UserPreference.user_id.in_(active))
             )
         }
-        devices = (
+        devices_of: dict[str, list[tuple[str, str]]] = {}
+        for device_id, user_id, platform in (
             await session.execute(
                 select(Device.id, Device.user_id, Device.platform).where(
-                    Device.user_id.in_(recipients), Device.active.is_(True)
+                    Device.user_id.in_(active), Device.active.is_(True)
                 )
             )
-        ).all()
-        payload = dict(data or {})
-        notes = [
-            {
-                "id": new_id(),
-                "user_id": user_id,
-                "kind": kind,
-                "title": title,
-                "body": body,
-                "priority": priority,
-                "data": payload,
-                "collapse_key": collapse_key,
-                "created_at": now,
-                "read_at": None,
-            }
-            for user_id in recipients
-        ]
-        note_of = {n["user_id"]: n["id"] for n in notes}
-        deliveries = []
-        for device_id, user_id, platform in devices:
-            pref = prefs.get(user_id)
-            state, reason, due = "pending", None, now
-            if not self.sender.can_reach(platform):
-                # HarmonyOS and web: in-app only. A skipped row (not a failed push) keeps
-                # the admin's delivery view complete without a pointless provider call.
-                state, reason = (
-                    "skipped",
-                    f"in-app only: {self.sender.name} cannot reach {platform}",
-                )
-            elif pref is not None and is_muted(pref.muted_kinds, kind, priority):
-                state, reason = "skipped", f"muted kind {kind}"
-            elif pref is not None and priority != "high":
-                due = quiet_release(pref.quiet_start, pref.quiet_end, now) or now
-            deliveries.append(
-                {
+        ).all():
+            devices_of.setdefault(user_id, []).append((device_id, platform))
+        rows: list[dict[str, Any]] = []
+        deliveries: list[dict[str, Any]] = []
+        for note in notes:
+            for user_id in dict.fromkeys(note.user_ids):
+                if user_id not in active:
+                    continue
+                row = {
                     "id": new_id(),
-                    "notification_id": note_of[user_id],
-                    "device_id": device_id,
-                    "platform": platform,
-                    "state": state,
-                    "attempts": 0,
-                    "next_attempt_at": due,
-                    "last_error": reason,
+                    "user_id": user_id,
+                    "kind": note.kind,
+                    "title": note.title,
+                    "body": note.body,
+                    "priority": note.priority,
+                    "data": dict(note.data),
+                    "collapse_key": note.collapse_key,
                     "created_at": now,
-                    "updated_at": now,
+                    "read_at": None,
                 }
-            )
-        await session.execute(insert(Notification), notes)
+                rows.append(row)
+                pref = prefs.get(user_id)
+                for device_id, platform in devices_of.get(user_id, []):
+                    deliveries.append(self._delivery(row, pref, device_id, platform, note, now))
+        if not rows:
+            return []
+        await session.execute(insert(Notification), rows)
         if deliveries:
             await session.execute(insert(PushDelivery), deliveries)
-        wires = [(n["user_id"], _wire(n)) for n in notes]
+        wires = [(n["user_id"], _wire(n)) for n in rows]
         pushes = any(d["state"] == "pending" for d in deliveries)
         on_commit(session, lambda: self._after_commit(wires, pushes))
-        return [n["id"] for n in notes]
+        return [n["id"] for n in rows]
+
+    def _delivery(
+        self,
+        row: dict[str, Any],
+        pref: UserPreference | None,
+        device_id: str,
+        platform: str,
+        note: Outgoing,
+        now: datetime,
+    ) -> dict[str, Any]:
+        state, reason, due = "pending", None, now
+        if not self.sender.can_reach(platform):
+            # HarmonyOS and web: in-app only. A skipped row (not a failed push) keeps the
+            # admin's delivery view complete without a pointless provider call.
+            state, reason = "skipped", f"in-app only: {self.sender.name} cannot reach {platform}"
+        elif pref is not None and is_muted(pref.muted_kinds, note.kind, note.priority):
+            state, reason = "skipped", f"muted kind {note.kind}"
+        elif pref is not None and note.priority != "high":
+            due = quiet_release(pref.quiet_start, pref.quiet_end, now) or now
+        return {
+            "id": new_id(),
+            "notification_id": row["id"],
+            "device_id": device_id,
+            "platform": platform,
+            "state": state,
+            "attempts": 0,
+            "next_attempt_at": due,
+            "last_error": reason,
+            "created_at": now,
+            "updated_at": now,
+        }
 
     async def notify_org(
         self,

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Event, Org, Task
 from backend.events.actions import record_system_action
-from backend.inbox.service import next_rev, set_sla
+from backend.inbox.service import next_revs, set_sla
+from backend.notify.service import Outgoing
 
 if TYPE_CHECKING:
     from backend.context import AppContext
@@ -40,52 +41,75 @@ class SweepResult:
         return self.warnings + self.overdue + self.escalations
 
 
-async def _assignee_notify(notify: Any, session: AsyncSession, task: Task, **kw: Any) -> None:
-    if task.assignee_user_id:
-        await notify.notify_users(session, user_ids=[task.assignee_user_id], **kw)
-    elif task.assignee_org_id:
-        roles = [task.assignee_role] if task.assignee_role else None
-        await notify.notify_org(session, org_id=task.assignee_org_id, roles=roles, **kw)
+class Recipients:
+    """Who an org's notifications go to, resolved once per org and role in a sweep batch
+    (a thousand due tasks usually belong to a dozen departments)."""
+
+    def __init__(self, notify: Any, session: AsyncSession, now: datetime) -> None:
+        self.notify, self.session, self.now = notify, session, now
+        self._seen: dict[tuple[str, tuple[str, ...] | None], list[str]] = {}
+        self.outbox: list[Outgoing] = []
+
+    async def of_org(self, org_id: str, roles: list[str] | None) -> list[str]:
+        key = (org_id, tuple(roles) if roles else None)
+        if key not in self._seen:
+            self._seen[key] = await self.notify.org_recipients(
+                self.session, org_id=org_id, roles=roles, now=self.now
+            )
+        return self._seen[key]
+
+    async def tell(self, user_ids: list[str], **kw: Any) -> None:
+        if user_ids:
+            self.outbox.append(Outgoing(user_ids=user_ids, **kw))
+
+    async def flush(self) -> None:
+        """Write every collected notification in one go, in the batch's transaction."""
+        if self.outbox:
+            await self.notify.notify_many(self.session, self.outbox, now=self.now)
+            self.outbox = []
+
+    async def tell_assignee(self, task: Task, **kw: Any) -> None:
+        if task.assignee_user_id:
+            await self.tell([task.assignee_user_id], **kw)
+        elif task.assignee_org_id:
+            roles = [task.assignee_role] if task.assignee_role else None
+            await self.tell(await self.of_org(task.assignee_org_id, roles), **kw)
 
 
-async def _fire(ctx: AppContext, session: AsyncSession, task: Task, now: datetime) -> SweepResult:
+async def _fire(
+    ctx: AppContext, session: AsyncSession, task: Task, now: datetime, tell: Recipients | None
+) -> SweepResult:
     done = SweepResult()
     event = await session.get(Event, task.event_id) if task.event_id else None
-    notify = ctx.parts.get("notify")
     case_no = event.case_no if event else ""
     data = {"event_id": event.id, "case_no": case_no} if event else {}
+    collapse = f"sla:{task.event_id}"
     if task.warn_at is not None and not task.warned and task.warn_at <= now:
         task.warned = True
         done.warnings += 1
-        if notify is not None:
-            await _assignee_notify(
-                notify,
-                session,
+        if tell is not None:
+            await tell.tell_assignee(
                 task,
                 kind="sla_warning",
                 title="案件即将超时",
                 body=f"案件 {case_no} 已用时 80%，请抓紧处置",
                 data=data,
-                collapse_key=f"sla:{task.event_id}",
-                now=now,
+                collapse_key=collapse,
             )
     if task.due_at is not None and not task.overdue_fired and task.due_at < now:
         task.overdue_fired = True
         done.overdue += 1
-        if notify is not None:
-            kw = dict(
-                kind="sla_overdue",
-                title="案件已超时",
-                body=f"案件 {case_no} 已超过处置时限",
-                data=data,
-                collapse_key=f"sla:{task.event_id}",
-                now=now,
-            )
-            await _assignee_notify(notify, session, task, **kw)
+        if tell is not None:
+            kw: dict[str, Any] = {
+                "kind": "sla_overdue",
+                "title": "案件已超时",
+                "body": f"案件 {case_no} 已超过处置时限",
+                "data": data,
+                "collapse_key": collapse,
+            }
+            await tell.tell_assignee(task, **kw)
             if event is not None:
-                await notify.notify_org(
-                    session, org_id=event.street_id, roles=["street_dispatcher"], **kw
-                )
+                await tell.tell(await tell.of_org(event.street_id, ["street_dispatcher"]), **kw)
         if event is not None:
             event.supervision_count += 1
             await record_system_action(
@@ -114,23 +138,19 @@ async def _fire(ctx: AppContext, session: AsyncSession, task: Task, now: datetim
             district = (
                 await session.execute(select(Org.id).where(Org.type == "district"))
             ).scalar_one_or_none()
-            if notify is not None and district is not None:
-                await notify.notify_org(
-                    session,
-                    org_id=district,
-                    roles=["district_dispatcher"],
+            if tell is not None and district is not None:
+                await tell.tell(
+                    await tell.of_org(district, ["district_dispatcher"]),
                     kind="escalated",
                     title="超时案件自动上报",
                     body=f"案件 {case_no} 超时未处置，已上报区城运中心",
                     data=data,
                     priority="high",
                     collapse_key=f"esc:{task.event_id}",
-                    now=now,
                 )
-    # Re-arm the index for whatever crossing remains; bump the task's change number so
-    # synced phones see the new sla_state.
+    # Re-arm the index for whatever crossing remains (the change number that lets synced
+    # phones see the new sla_state is given per batch, in sweep_once).
     set_sla(task, due_at=task.due_at, warn_at=task.warn_at, escalate_at=task.escalate_at)
-    task.rev = await next_rev(session)
     task.updated_at = now
     return done
 
@@ -147,11 +167,20 @@ async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> S
         )
         if not ctx.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
-        for task in (await session.execute(query)).scalars().all():
-            fired = await _fire(ctx, session, task, now)
+        notify = ctx.parts.get("notify")
+        tell = Recipients(notify, session, now) if notify is not None else None
+        tasks = (await session.execute(query)).scalars().all()
+        for task in tasks:
+            fired = await _fire(ctx, session, task, now, tell)
             total.warnings += fired.warnings
             total.overdue += fired.overdue
             total.escalations += fired.escalations
+        if tell is not None:
+            await tell.flush()
+        if tasks:
+            last = await next_revs(session, len(tasks))
+            for offset, task in enumerate(tasks):
+                task.rev = last - len(tasks) + 1 + offset
         await session.commit()
     return total
 
