@@ -158,10 +158,12 @@ async def close_tasks(
     event_id: str | None = None,
     room_id: str | None = None,
     message_seq: int | None = None,
+    task_id: str | None = None,
     reason: str = "done",
 ) -> int:
     query = select(Task).where(Task.state == "open")
     for column, value in (
+        (Task.id, task_id),
         (Task.kind, kind),
         (Task.assignee_user_id, user_id),
         (Task.event_id, event_id),
