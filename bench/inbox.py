@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ from backend.db.models import InboxCounter, Org, Task  # noqa: E402
 from backend.inbox.service import close_tasks, open_task  # noqa: E402
 from backend.orgs.seed import seed_demo  # noqa: E402
 from backend.settings import Settings  # noqa: E402
+from bench._scratch import run_on_scratch_database  # noqa: E402
 
 TASKS = 5000
 USER = "street01a"
@@ -149,28 +148,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", help="a PostgreSQL database to create and drop")
     args = parser.parse_args()
-    tmp = Path(tempfile.mkdtemp(prefix="cy-bench-inbox-"))
-    try:
-        if args.database_url:
-            import asyncpg
-
-            base, name = args.database_url.rsplit("/", 1)
-            admin = base.replace("postgresql+asyncpg", "postgresql") + "/postgres"
-
-            async def pg(sql: str) -> None:
-                conn = await asyncpg.connect(admin)
-                try:
-                    await conn.execute(sql)
-                finally:
-                    await conn.close()
-
-            asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}"'))
-            asyncio.run(pg(f'CREATE DATABASE "{name}"'))
-            try:
-                asyncio.run(main(args.database_url, tmp))
-            finally:
-                asyncio.run(pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        else:
-            asyncio.run(main(f"sqlite+aiosqlite:///{tmp / 'bench.db'}", tmp))
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    run_on_scratch_database(main, args.database_url, "cy-bench-inbox-")
