@@ -68,6 +68,9 @@ def _build_context(settings: Settings) -> AppContext:
     install_media(ctx)
     install_events(ctx)
     install_inbox(ctx)  # its hooks run first: tasks are part of every event change
+    from backend.stats.wiring import install as install_stats
+
+    install_stats(ctx)  # statistics columns on the event, in the action's transaction
     install_notify(ctx)
     # Rooms after notify: it registers the live `notification` frame listener on it.
     from backend.rooms.wiring import install as install_rooms

@@ -56,6 +56,7 @@ EVENT_COLUMNS = (
     "lng", "address", "grid_id", "community_id", "street_id", "reporter_id",
     "assignee_org_id", "sla_clock", "sla_started_at", "warn_at", "due_at", "handled_at",
     "closed_at", "supervision_count", "escalated", "version", "created_at", "updated_at",
+    "first_dispatched_at", "satisfaction",
 )  # fmt: skip
 ASSIGN_COLUMNS = ("id", "event_id", "org_id", "assigned_at", "ended_at", "end_reason")
 TIMELINE_COLUMNS = ("id", "event_id", "seq", "at", "action", "from_status", "to_status", "data")
@@ -127,7 +128,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
         if status == "closed":
             closed = (handled or assigned_at) + timedelta(hours=rng.uniform(1, 30))
         on = status in ASSIGNED
-        rows.append((
+        row = [
             eid, f"HS{key}{per_day[key]:06d}", status,
             "mobile" if rng.random() < 0.9 else rng.choice(("open311", "city")),
             c["code"], rng.choices((1, 2, 3, 4), (2, 6, 12, 80))[0], "路面有垃圾堆积，影响通行",
@@ -137,16 +138,19 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
             assigned_at + timedelta(hours=sla_h * 1.28) if on else None, due if on else None,
             handled, closed, int(rng.random() < 0.05), rng.random() < 0.01, 6,
             created, closed or handled or created,
-        ))  # fmt: skip
+            # first_dispatched_at and satisfaction, as the stats hook keeps them: set below
+            None, None,
+        ]  # fmt: skip
+        rows.append(row)
         if not on:
             continue
         seq = 2
+        row[-2] = assigned_at  # the first dispatch
         if rng.random() < 0.08:  # returned by a first department, then re-dispatched
             wrong = rng.choice(ref["depts"])
             back = assigned_at - timedelta(minutes=5)
-            assigns.append(
-                (str(uuid.uuid4()), eid, wrong, back - timedelta(hours=2), back, "returned")
-            )
+            row[-2] = back - timedelta(hours=2)
+            assigns.append((str(uuid.uuid4()), eid, wrong, row[-2], back, "returned"))
         ended = closed if status == "closed" else None
         assigns.append(
             (str(uuid.uuid4()), eid, org, assigned_at, ended, "closed" if ended else None)
@@ -199,6 +203,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
             seq += 1
         if closed is not None and rng.random() < 0.6:
             sat = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
+            row[-1] = sat
             timeline.append(
                 (
                     str(uuid.uuid4()),
@@ -291,7 +296,21 @@ async def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="keep the database (EXPLAIN it)")
+    parser.add_argument(
+        "--database",
+        help="measure this existing database (one --keep kept) instead of loading a new one; "
+        "it is migrated to head first (a new revision's backfill runs) and never dropped",
+    )
     args = parser.parse_args()
+    if args.database:
+        from backend.db.migrate import upgrade_head as upgrade
+
+        url = f"{args.server}/{args.database}"
+        t = time.perf_counter()
+        await asyncio.to_thread(upgrade, url)
+        print(f"migrated {args.database} to head in {time.perf_counter() - t:.0f} s")
+        await _measure(url, datetime.now(UTC).replace(microsecond=0), args.runs)
+        return
 
     import asyncpg
 

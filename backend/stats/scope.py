@@ -17,9 +17,9 @@ __all__ = [
     "DEFAULT_WINDOW",
     "STATS_ROLES",
     "Window",
-    "hours_between",
     "rate",
     "scope_clause",
+    "seconds_between",
     "window_of",
 ]
 
@@ -66,11 +66,12 @@ def window_of(
     return Window(start_at, end_at)
 
 
-def hours_between(later: Any, earlier: Any, *, sqlite: bool) -> Any:
-    """``later - earlier`` in hours as SQL (SQLite keeps times as text: julianday days)."""
+def seconds_between(later: Any, earlier: Any, *, sqlite: bool) -> Any:
+    """``later - earlier`` in seconds as SQL; null when either is null. On PostgreSQL a
+    numeric, so sums over many rows are exact."""
     if sqlite:
-        return (func.julianday(later) - func.julianday(earlier)) * 24.0
-    return func.extract("epoch", later - earlier) / 3600.0
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
 
 
 def rate(part: int, whole: int) -> float | None:

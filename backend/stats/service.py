@@ -1,23 +1,26 @@
 """体征 overview: counts and rates over a window of events, computed by aggregate SQL.
 
-Each figure is one grouped query; the rows that come back are groups (statuses x
-categories x sources x streets, a few thousand at most), never events.
+All the window's figures come from one grouped query over the event rows alone (the first
+dispatch and the latest satisfaction are columns of the event); the rows that come back
+are groups (statuses x categories x sources x streets, a few thousand at most), never
+events. The overdue count is a second, index-only query.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.models import Category, Event, EventAssignment, Org, TimelineEntry
+from backend.db.models import Category, Event, Org
 from backend.events.rules import SLA_RUNNING
-from backend.stats.scope import Window, hours_between, rate
+from backend.stats.scope import Window, rate, seconds_between
 from schemas.stats import CategoryCount, OverviewOut, StreetCount
 
-__all__ = ["STATUS_ORDER", "category_names", "latest_visits", "org_names", "overview"]
+__all__ = ["STATUS_ORDER", "category_names", "org_names", "overview"]
 
 # Lifecycle order, so a dashboard's bars come in a stable order (zeros included).
 STATUS_ORDER = (
@@ -45,24 +48,6 @@ async def org_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
     return dict(rows.all())
 
 
-def latest_visits(where: ColumnElement[bool], partition: object = None) -> object:
-    """Subquery (event_id, satisfaction, rn): visits of the events ``where`` selects; rn = 1
-    is the latest per event (a second visit replaces the first's verdict)."""
-    t = TimelineEntry
-    return (
-        select(
-            t.event_id,
-            t.data["satisfaction"].as_float().label("satisfaction"),
-            func.row_number()
-            .over(partition_by=partition or t.event_id, order_by=t.seq.desc())
-            .label("rn"),
-        )
-        .join(Event, Event.id == t.event_id)
-        .where(t.action == "visit", where)
-        .subquery()
-    )
-
-
 async def overview(
     session: AsyncSession,
     *,
@@ -75,6 +60,12 @@ async def overview(
     where = and_(scope, window.clause())
     handled_with_due = and_(Event.handled_at.is_not(None), Event.due_at.is_not(None))
     on_time = and_(handled_with_due, Event.handled_at <= Event.due_at)
+    # First dispatch to handled, per handled event; a return and re-dispatch is part of
+    # the time the citizen waited, so the clock starts at the first dispatch (kept on the
+    # event by backend/stats/wiring.py). Null unless both are set, so sum/count skip it.
+    handle_s = seconds_between(Event.handled_at, Event.first_dispatched_at, sqlite=sqlite)
+    # One pass over the window (an index-only range scan of ix_events_stats_created, or
+    # ix_events_stats_street for one street): the groups carry every sum the figures need.
     groups = await session.execute(
         select(
             Event.status,
@@ -84,6 +75,10 @@ async def overview(
             func.count(),
             func.sum(case((handled_with_due, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
+            func.sum(handle_s),
+            func.count(handle_s),
+            func.sum(Event.satisfaction),
+            func.count(Event.satisfaction),
         )
         .where(where)
         .group_by(Event.status, Event.category_code, Event.source, Event.street_id)
@@ -92,41 +87,27 @@ async def overview(
     by_category: Counter[str] = Counter()
     by_source: Counter[str] = Counter()
     by_street: Counter[str] = Counter()
-    handled_due = on_time_n = 0
-    for status, category, source, street, n, hd, ot in groups:
+    handled_due = on_time_n = handle_n = sat_n = 0
+    handle_sum: Any = 0
+    sat_sum = 0
+    for status, category, source, street, n, hd, ot, hs, hn, ss, sn in groups:
         by_status[status] += n
         by_category[category] += n
         by_source[source] += n
         by_street[street] += n
         handled_due += int(hd or 0)
         on_time_n += int(ot or 0)
+        handle_sum += hs or 0
+        handle_n += int(hn or 0)
+        sat_sum += int(ss or 0)
+        sat_n += int(sn or 0)
+    avg_hours = float(handle_sum) / handle_n / 3600.0 if handle_n else None
+    sat_avg = sat_sum / sat_n if sat_n else None
 
-    # First dispatch to handled, per handled event; a return and re-dispatch is part of
-    # the time the citizen waited, so the clock starts at the first dispatch.
-    per_event = (
-        select(
-            Event.handled_at.label("handled_at"),
-            func.min(EventAssignment.assigned_at).label("first_at"),
-        )
-        .join(EventAssignment, EventAssignment.event_id == Event.id)
-        .where(where, Event.handled_at.is_not(None))
-        .group_by(Event.id, Event.handled_at)
-        .subquery()
-    )
-    avg_hours = await session.scalar(
-        select(func.avg(hours_between(per_event.c.handled_at, per_event.c.first_at, sqlite=sqlite)))
-    )
-
-    visits = latest_visits(where)
-    sat_avg, sat_n = (
-        await session.execute(
-            select(func.avg(visits.c.satisfaction), func.count()).where(visits.c.rn == 1)
-        )
-    ).one()
-
-    # A now-figure: open events past due, whatever the window (the dashboard's red number).
+    # A now-figure: open events past due, whatever the window (the dashboard's red number);
+    # the terms match the partial index ix_events_running_due.
     overdue = await session.scalar(
-        select(func.count()).where(scope, Event.status.in_(SLA_RUNNING), Event.due_at < now)
+        select(func.count()).where(Event.status.in_(sorted(SLA_RUNNING)), Event.due_at < now, scope)
     )
 
     names = await category_names(session)
@@ -148,9 +129,9 @@ async def overview(
             for s, n in sorted(by_street.items(), key=lambda kv: (-kv[1], streets.get(kv[0], "")))
         ],
         on_time_rate=rate(on_time_n, handled_due),
-        avg_handle_hours=round(float(avg_hours), 2) if avg_hours is not None else None,
+        avg_handle_hours=round(avg_hours, 2) if avg_hours is not None else None,
         overdue_open=int(overdue or 0),
-        satisfaction_avg=round(float(sat_avg), 2) if sat_avg is not None else None,
+        satisfaction_avg=round(sat_avg, 2) if sat_avg is not None else None,
         handled_with_due=handled_due,
-        visits=int(sat_n or 0),
+        visits=sat_n,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, JSONType, new_id, utcnow
@@ -18,6 +18,20 @@ __all__ = [
     "EventMedia",
     "TimelineEntry",
 ]
+
+
+# What the statistics read of a window's events (see backend/stats), after the range key.
+STATS_COLUMNS = (
+    "street_id",
+    "status",
+    "category_code",
+    "source",
+    "grid_id",
+    "handled_at",
+    "due_at",
+    "first_dispatched_at",
+    "satisfaction",
+)
 
 
 class Event(Base):
@@ -54,6 +68,11 @@ class Event(Base):
     suggested_org_id: Mapped[str | None] = mapped_column(String(36))
     suggested_rule: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     occurred_at: Mapped[datetime | None]
+    # Statistics (revision stats_0002), kept by the stats domain's action hook in the
+    # action's own transaction: the earliest assignment's assigned_at (the first dispatch;
+    # a return and re-dispatch keeps it) and the latest visit's satisfaction (1-5).
+    first_dispatched_at: Mapped[datetime | None]
+    satisfaction: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -66,6 +85,18 @@ class Event(Base):
         Index("ix_events_status", "status"),
         Index("ix_events_category_lat", "category_code", "lat"),
         Index("ix_events_assignee", "assignee_org_id"),
+        # Statistics (revision stats_0002): covering indexes, so a window's grouped figures
+        # are one index-only range scan, district-wide or for one street.
+        Index("ix_events_stats_created", "created_at", *STATS_COLUMNS),
+        Index("ix_events_stats_street", "street_id", "created_at", *STATS_COLUMNS[1:]),
+        # The open cases whose SLA clock runs, by due time (overdue counts).
+        Index(
+            "ix_events_running_due",
+            "due_at",
+            "street_id",
+            postgresql_where=text("status IN ('dispatched', 'handling')"),
+            sqlite_where=text("status IN ('dispatched', 'handling')"),
+        ),
     )
 
 
