@@ -67,9 +67,8 @@ def _enqueue(
 
 def _kick(ctx: AppContext) -> None:
     # Deliver soon after commit instead of waiting for the next tick; the job still retries.
-    task = asyncio.get_running_loop().create_task(relay_once(ctx))
-    ctx.parts.setdefault("city_tasks", set()).add(task)
-    task.add_done_callback(ctx.parts["city_tasks"].discard)
+    # A tracked background task, so shutdown waits for it instead of cutting it off.
+    ctx.part("background").spawn(relay_once(ctx), name="citylink-relay")
 
 
 def install_hooks(ctx: AppContext) -> None:
