@@ -71,6 +71,10 @@ async def provide_db(
         run_after_commit(session)
 
 
+# Key on the request's scope state for the access claims the guard decoded.
+_CLAIMS = "chengyun.access_claims"
+
+
 def _unauthenticated(detail: str) -> ProblemError:
     return ProblemError(
         401, "unauthenticated", detail, headers={"WWW-Authenticate": 'Bearer realm="chengyun"'}
@@ -93,10 +97,17 @@ def require_bearer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
     Guards run first. The session check (logout, revoked family) stays in the dependency.
     """
     try:
-        get_context(connection.app.state).auth.tokens.decode_access(_bearer(connection.headers))
+        claims = get_context(connection.app.state).auth.tokens.decode_access(
+            _bearer(connection.headers)
+        )
     except TokenError as exc:
         raise _unauthenticated("invalid or expired credentials") from exc
+    # Kept for provide_principal: verifying the signature again would double the JWT cost
+    # of every guarded request. Request-scoped state, so it can never leak to another.
+    connection.state[_CLAIMS] = claims
 
 
 async def provide_principal(request: Request[Any, Any, Any], state: State, db: DB) -> Principal:
-    return await get_context(state).auth.authenticate(db, _bearer(request.headers))
+    token = _bearer(request.headers)
+    claims = request.state.get(_CLAIMS)
+    return await get_context(state).auth.authenticate(db, token, claims)

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.auth.passwords import PasswordService
 from backend.auth.principal import Principal
-from backend.auth.tokens import TokenError, TokenService, hash_refresh_token
+from backend.auth.tokens import AccessClaims, TokenError, TokenService, hash_refresh_token
 from backend.db.base import utcnow
 from backend.db.models import AuthSession, LoginThrottle, Org, RefreshToken, User
 from backend.errors import ProblemError
@@ -201,14 +201,31 @@ class AuthService:
         )
 
     # -- per request ----------------------------------------------------------------------
-    async def authenticate(self, session: AsyncSession, token: str) -> Principal:
-        try:
-            claims = self.tokens.decode_access(token)
-        except TokenError as exc:
-            raise _unauthenticated() from exc
+    async def authenticate(
+        self, session: AsyncSession, token: str, claims: AccessClaims | None = None
+    ) -> Principal:
+        """The caller behind ``token``; ``claims`` when a guard already decoded it (the
+        signature check is a noticeable share of a small request's CPU)."""
+        if claims is None:
+            try:
+                claims = self.tokens.decode_access(token)
+            except TokenError as exc:
+                raise _unauthenticated() from exc
+        # Plain columns, not a User entity: this runs on every request, and the ORM
+        # identity-map bookkeeping for one row costs more than the query itself on SQLite.
         row = (
             await session.execute(
-                select(User, Org.type, Org.street_id, AuthSession.revoked_at)
+                select(
+                    User.id,
+                    User.username,
+                    User.display_name,
+                    User.role,
+                    User.org_id,
+                    User.is_active,
+                    Org.type,
+                    Org.street_id,
+                    AuthSession.revoked_at,
+                )
                 .join(Org, Org.id == User.org_id)
                 .join(AuthSession, AuthSession.user_id == User.id)
                 .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
@@ -216,15 +233,15 @@ class AuthService:
         ).one_or_none()
         if row is None:
             raise _unauthenticated()
-        user, org_type, street_id, revoked_at = row
-        if revoked_at is not None or not user.is_active:
+        user_id, username, display_name, role, org_id, is_active, org_type, street_id, revoked = row
+        if revoked is not None or not is_active:
             raise _unauthenticated()
         return Principal(
-            id=user.id,
-            username=user.username,
-            display_name=user.display_name,
-            role=user.role,
-            org_id=user.org_id,
+            id=user_id,
+            username=username,
+            display_name=display_name,
+            role=role,
+            org_id=org_id,
             org_type=org_type,
             street_id=street_id,
             session_id=claims.session_id,

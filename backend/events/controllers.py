@@ -26,7 +26,7 @@ from backend.db.models import Event
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
-from backend.events.presenter import present_detail, present_events
+from backend.events.presenter import page_query, present_detail, present_events, present_page
 from backend.events.service import EventFilters, EventService
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from schemas.events import ActionIn, EventCreateIn, EventDetailOut, EventOut
@@ -156,10 +156,10 @@ class EventsController(Controller):
                 or_(Event.created_at < at, and_(Event.created_at == at, Event.id < c["id"]))
             )
         query = query.order_by(Event.created_at.desc(), Event.id.desc()).limit(limit + 1)
-        rows = list((await db.execute(query)).scalars())
+        rows = (await db.execute(page_query(query))).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        items = await present_events(db, rows, principal, svc.links, now=now)
+        items = await present_page(db, rows, principal, svc.links, now=now)
         next_cursor = (
             encode_cursor({"t": rows[-1].created_at.isoformat(), "id": rows[-1].id})
             if more

@@ -21,6 +21,7 @@ __all__ = [
     "EventFacts",
     "allowed_actions",
     "check_action",
+    "facts_key",
 ]
 
 ALL_STATUSES = frozenset(
@@ -187,6 +188,25 @@ def _role_may(p: Principal, rule: ActionRule, e: EventFacts) -> bool:
 
 def _state_allows(rule: ActionRule, e: EventFacts) -> bool:
     return e.status in rule.from_statuses and (rule.precondition is None or rule.precondition(e))
+
+
+def facts_key(p: Principal, e: EventFacts) -> tuple[object, ...]:
+    """What ``allowed_actions(p, e)`` depends on: two events with the same key get the same
+    answer, so a page of events evaluates the rules once per key, not per event.
+
+    It must name every comparison of event and caller that the ``who`` functions and the
+    preconditions above make: a rule that looks at anything else must add it here.
+    """
+    return (
+        e.status,
+        e.street_id == p.street_id,
+        e.grid_id == p.org_id,
+        e.reporter_id == p.id,
+        e.assignee_org_id is None,
+        e.assignee_org_id == p.org_id,
+        e.escalated,
+        e.has_pending_extension,
+    )
 
 
 def allowed_actions(p: Principal, e: EventFacts) -> list[str]:
