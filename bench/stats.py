@@ -56,7 +56,7 @@ EVENT_COLUMNS = (
     "lng", "address", "grid_id", "community_id", "street_id", "reporter_id",
     "assignee_org_id", "sla_clock", "sla_started_at", "warn_at", "due_at", "handled_at",
     "closed_at", "supervision_count", "escalated", "version", "created_at", "updated_at",
-    "first_dispatched_at", "satisfaction",
+    "first_dispatched_at", "satisfaction", "cross_department",
 )  # fmt: skip
 ASSIGN_COLUMNS = ("id", "event_id", "org_id", "assigned_at", "ended_at", "end_reason")
 TIMELINE_COLUMNS = ("id", "event_id", "seq", "at", "action", "from_status", "to_status", "data")
@@ -138,19 +138,20 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
             assigned_at + timedelta(hours=sla_h * 1.28) if on else None, due if on else None,
             handled, closed, int(rng.random() < 0.05), rng.random() < 0.01, 6,
             created, closed or handled or created,
-            # first_dispatched_at and satisfaction, as the stats hook keeps them: set below
-            None, None,
+            # first_dispatched_at, satisfaction, cross_department (多跨), as the stats hook
+            # keeps them: set below
+            None, None, False,
         ]  # fmt: skip
         rows.append(row)
         if not on:
             continue
         seq = 2
-        row[-2] = assigned_at  # the first dispatch
+        row[-3] = assigned_at  # the first dispatch
         if rng.random() < 0.08:  # returned by a first department, then re-dispatched
             wrong = rng.choice(ref["depts"])
             back = assigned_at - timedelta(minutes=5)
-            row[-2] = back - timedelta(hours=2)
-            assigns.append((str(uuid.uuid4()), eid, wrong, row[-2], back, "returned"))
+            row[-3], row[-1] = back - timedelta(hours=2), True
+            assigns.append((str(uuid.uuid4()), eid, wrong, row[-3], back, "returned"))
         ended = closed if status == "closed" else None
         assigns.append(
             (str(uuid.uuid4()), eid, org, assigned_at, ended, "closed" if ended else None)
@@ -203,7 +204,7 @@ def _generate(n: int, ref: dict[str, Any], now: datetime, seed: int) -> tuple[li
             seq += 1
         if closed is not None and rng.random() < 0.6:
             sat = rng.choices((1, 2, 3, 4, 5), (2, 3, 10, 35, 50))[0]
-            row[-1] = sat
+            row[-2] = sat
             timeline.append(
                 (
                     str(uuid.uuid4()),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Event, EventAssignment, Org
@@ -67,35 +67,33 @@ async def hotspots(
             )
         )
 
-    a = EventAssignment
-    orgs_n = func.count(func.distinct(a.org_id))
-    returns = func.sum(case((a.end_reason == "returned", 1), else_=0))
-    crossed = (
-        select(a.event_id, orgs_n.label("orgs_n"), returns.label("returns"))
-        .join(Event, Event.id == a.event_id)
-        .where(where)
-        .group_by(a.event_id)
-        .having(or_(orgs_n >= 2, returns >= 1))
-        .subquery()
+    # 多跨 is a column of the event (backend/stats/wiring.py): the count is an index-only
+    # scan of the window, the items the newest few; only those few read their assignments.
+    crossed = and_(where, Event.cross_department.is_(True))
+    total = await session.scalar(select(func.count()).where(crossed))
+    events = list(
+        (
+            await session.execute(
+                select(Event)
+                .where(crossed)
+                .order_by(Event.created_at.desc(), Event.id.desc())
+                .limit(limit)
+            )
+        ).scalars()
     )
-    total = await session.scalar(select(func.count()).select_from(crossed))
-    rows = (
-        await session.execute(
-            select(Event, crossed.c.orgs_n, crossed.c.returns)
-            .join(crossed, crossed.c.event_id == Event.id)
-            .order_by(Event.created_at.desc(), Event.id.desc())
-            .limit(limit)
-        )
-    ).all()
+    a = EventAssignment
     path: dict[str, list[str]] = {}
-    if rows:
+    returns: dict[str, int] = {}
+    if events:
         hops = await session.execute(
-            select(a.event_id, a.org_id)
-            .where(a.event_id.in_([r[0].id for r in rows]))
+            select(a.event_id, a.org_id, a.end_reason)
+            .where(a.event_id.in_([e.id for e in events]))
             .order_by(a.event_id, a.assigned_at, a.id)
         )
-        for event_id, org_id in hops:
+        for event_id, org_id, end_reason in hops:
             path.setdefault(event_id, []).append(org_id)
+            returns[event_id] = returns.get(event_id, 0) + (end_reason == "returned")
+    rows = [(e, len(set(path.get(e.id, []))), returns.get(e.id, 0)) for e in events]
     hop_names = await org_names(session, {o for hops_ in path.values() for o in hops_})
     items = [
         CrossDepartmentEvent(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Category, Event, Org
 from backend.events.rules import SLA_RUNNING
-from backend.stats.scope import Window, rate, seconds_between
+from backend.stats.scope import Window, micros_between, rate
 from schemas.stats import CategoryCount, OverviewOut, StreetCount
 
 __all__ = ["STATUS_ORDER", "category_names", "org_names", "overview"]
@@ -63,7 +63,7 @@ async def overview(
     # First dispatch to handled, per handled event; a return and re-dispatch is part of
     # the time the citizen waited, so the clock starts at the first dispatch (kept on the
     # event by backend/stats/wiring.py). Null unless both are set, so sum/count skip it.
-    handle_s = seconds_between(Event.handled_at, Event.first_dispatched_at, sqlite=sqlite)
+    handle_us = micros_between(Event.handled_at, Event.first_dispatched_at, sqlite=sqlite)
     # One pass over the window (an index-only range scan of ix_events_stats_created, or
     # ix_events_stats_street for one street): the groups carry every sum the figures need.
     groups = await session.execute(
@@ -75,8 +75,8 @@ async def overview(
             func.count(),
             func.sum(case((handled_with_due, 1), else_=0)),
             func.sum(case((on_time, 1), else_=0)),
-            func.sum(handle_s),
-            func.count(handle_s),
+            func.sum(handle_us),
+            func.count(handle_us),
             func.sum(Event.satisfaction),
             func.count(Event.satisfaction),
         )
@@ -101,7 +101,7 @@ async def overview(
         handle_n += int(hn or 0)
         sat_sum += int(ss or 0)
         sat_n += int(sn or 0)
-    avg_hours = float(handle_sum) / handle_n / 3600.0 if handle_n else None
+    avg_hours = float(handle_sum) / handle_n / 3_600_000_000 if handle_n else None
     sat_avg = sat_sum / sat_n if sat_n else None
 
     # A now-figure: open events past due, whatever the window (the dashboard's red number);

@@ -1,10 +1,12 @@
 """Keeps the statistics' columns on the event, in the action's own transaction.
 
-``events.first_dispatched_at`` (the earliest assignment: a return and re-dispatch keeps it)
-and ``events.satisfaction`` (the latest visit's), so the overview and the assessment read
-a column instead of joining every event of a window with its assignments and visits.
-Every assignment is made by a ``dispatch`` outcome and every visit is a ``visit`` outcome
-(backend/events/actions.py), both through the events action hooks.
+``events.first_dispatched_at`` (the earliest assignment: a return and re-dispatch keeps it),
+``events.satisfaction`` (the latest visit's) and ``events.cross_department`` (多跨: with two
+or more distinct orgs, or returned at least once), so the overview, hotspots and the
+assessment read a column instead of joining every event of a window with its assignments
+and visits. Every assignment is made by a ``dispatch`` outcome, every return is a
+``return`` outcome and every visit a ``visit`` outcome (backend/events/actions.py), all
+through the events action hooks.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.context import AppContext
+from backend.db.models import EventAssignment
 from backend.events.service import EventService
 
 __all__ = ["install", "on_action"]
@@ -27,6 +31,17 @@ async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         # was set back between two dispatches.
         first = event.first_dispatched_at
         event.first_dispatched_at = now if first is None or now < first else first
+        if first is not None and not event.cross_department:
+            # A second dispatch: 多跨 once the event has been with two distinct orgs (the
+            # new assignment is flushed already).
+            orgs = await session.scalar(
+                select(func.count(func.distinct(EventAssignment.org_id))).where(
+                    EventAssignment.event_id == event.id
+                )
+            )
+            event.cross_department = (orgs or 0) >= 2
+    elif outcome.action == "return":
+        event.cross_department = True
     elif outcome.action == "visit":
         event.satisfaction = int(outcome.data["satisfaction"])
 

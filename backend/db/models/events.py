@@ -31,6 +31,7 @@ STATS_COLUMNS = (
     "due_at",
     "first_dispatched_at",
     "satisfaction",
+    "cross_department",
 )
 
 
@@ -70,9 +71,11 @@ class Event(Base):
     occurred_at: Mapped[datetime | None]
     # Statistics (revision stats_0002), kept by the stats domain's action hook in the
     # action's own transaction: the earliest assignment's assigned_at (the first dispatch;
-    # a return and re-dispatch keeps it) and the latest visit's satisfaction (1-5).
+    # a return and re-dispatch keeps it), the latest visit's satisfaction (1-5), and 多跨
+    # (dispatched to two or more distinct orgs, or returned at least once).
     first_dispatched_at: Mapped[datetime | None]
     satisfaction: Mapped[int | None]
+    cross_department: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
