@@ -79,6 +79,9 @@ async def assessment(
     finished_here = or_(a.ended_at.is_(None), a.end_reason == "closed")
     handled_due = and_(finished_here, Event.handled_at.is_not(None), Event.due_at.is_not(None))
     on_time = and_(handled_due, Event.handled_at <= Event.due_at)
+    # Satisfaction (the event's latest visit, kept on the event by backend/stats/wiring.py)
+    # belongs to the org the case was closed under.
+    closed_sat = case((a.end_reason == "closed", Event.satisfaction), else_=None)
     base = (
         await session.execute(
             select(
@@ -87,6 +90,8 @@ async def assessment(
                 func.sum(case((a.end_reason == "returned", 1), else_=0)),
                 func.sum(case((handled_due, 1), else_=0)),
                 func.sum(case((on_time, 1), else_=0)),
+                func.sum(closed_sat),
+                func.count(closed_sat),
             )
             .join(Event, Event.id == a.event_id)
             .where(where)
@@ -119,31 +124,6 @@ async def assessment(
         )
     )
 
-    # Satisfaction (latest visit) belongs to the org the case was closed under.
-    rn = func.row_number().over(partition_by=a.id, order_by=t.seq.desc())
-    v = (
-        select(
-            a.org_id.label("org_id"),
-            t.data["satisfaction"].as_float().label("s"),
-            rn.label("rn"),
-        )
-        .select_from(a)
-        .join(Event, Event.id == a.event_id)
-        .join(t, and_(t.event_id == a.event_id, t.action == "visit"))
-        .where(where, a.end_reason == "closed")
-        .subquery()
-    )
-    satisfaction = {
-        org: (float(avg), int(n))
-        for org, avg, n in (
-            await session.execute(
-                select(v.c.org_id, func.avg(v.c.s), func.count())
-                .where(v.c.rn == 1)
-                .group_by(v.c.org_id)
-            )
-        )
-    }
-
     orgs = {
         o.id: o
         for o in (
@@ -151,10 +131,10 @@ async def assessment(
         ).scalars()
     }
     rows: list[AssessmentRow] = []
-    for org_id, received, returned, hd, ot in base:
+    for org_id, received, returned, hd, ot, sat_sum, visits_n in base:
         returned, hd, ot = int(returned or 0), int(hd or 0), int(ot or 0)
         reports, failed_n = rework.get(org_id, (0, 0))
-        sat, visits_n = satisfaction.get(org_id, (None, 0))
+        sat = int(sat_sum) / visits_n if visits_n else None
         on_time_rate = rate(ot, hd)
         return_rate = rate(returned, received) or 0.0
         rework_rate = rate(failed_n, reports)

@@ -1,8 +1,8 @@
 """体征 overview: counts and rates over a window of events, computed by aggregate SQL.
 
-All the window's figures come from one grouped query over the event rows alone (the first
-dispatch and the latest satisfaction are columns of the event); the rows that come back
-are groups (statuses x categories x sources x streets, a few thousand at most), never
+All the window's figures come from one query over the event rows alone (the first
+dispatch and the latest satisfaction are columns of the event): one grouped pass, folded in
+the database into the four breakdowns; the rows that come back are tens of groups, never
 events. The overdue count is a second, index-only query.
 """
 
@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Category, Event, Org
@@ -65,36 +65,49 @@ async def overview(
     # event by backend/stats/wiring.py). Null unless both are set, so sum/count skip it.
     handle_us = micros_between(Event.handled_at, Event.first_dispatched_at, sqlite=sqlite)
     # One pass over the window (an index-only range scan of ix_events_stats_created, or
-    # ix_events_stats_street for one street): the groups carry every sum the figures need.
-    groups = await session.execute(
+    # ix_events_stats_street for one street) groups the events by every dimension at once;
+    # the database then folds those groups (thousands) into the four breakdowns (tens of
+    # rows), each carrying the sums the rates need, so few rows come back.
+    g = (
         select(
             Event.status,
             Event.category_code,
             Event.source,
             Event.street_id,
-            func.count(),
-            func.sum(case((handled_with_due, 1), else_=0)),
-            func.sum(case((on_time, 1), else_=0)),
-            func.sum(handle_us),
-            func.count(handle_us),
-            func.sum(Event.satisfaction),
-            func.count(Event.satisfaction),
+            func.count().label("n"),
+            func.sum(case((handled_with_due, 1), else_=0)).label("hd"),
+            func.sum(case((on_time, 1), else_=0)).label("ot"),
+            func.sum(handle_us).label("hs"),
+            func.count(handle_us).label("hn"),
+            func.sum(Event.satisfaction).label("ss"),
+            func.count(Event.satisfaction).label("sn"),
         )
         .where(where)
         .group_by(Event.status, Event.category_code, Event.source, Event.street_id)
+        .cte("g")
     )
-    by_status: Counter[str] = Counter()
-    by_category: Counter[str] = Counter()
-    by_source: Counter[str] = Counter()
-    by_street: Counter[str] = Counter()
-    handled_due = on_time_n = handle_n = sat_n = 0
+    sums = [func.sum(g.c[k]) for k in ("n", "hd", "ot", "hs", "hn", "ss", "sn")]
+    parts = [
+        select(literal(dim).label("dim"), g.c[col].label("key"), *sums).group_by(g.c[col])
+        for dim, col in (
+            ("status", "status"),
+            ("category", "category_code"),
+            ("source", "source"),
+            ("street", "street_id"),
+        )
+    ]
+    rows = (await session.execute(union_all(*parts))).all()
+    counters: dict[str, Counter[str]] = {
+        d: Counter() for d in ("status", "category", "source", "street")
+    }
+    for dim, key, n, *_ in rows:
+        counters[dim][key] += int(n)
+    by_status, by_category = counters["status"], counters["category"]
+    by_source, by_street = counters["source"], counters["street"]
+    # The rates' sums, once (from the status breakdown: every event has one status).
+    handled_due = on_time_n = handle_n = sat_n = sat_sum = 0
     handle_sum: Any = 0
-    sat_sum = 0
-    for status, category, source, street, n, hd, ot, hs, hn, ss, sn in groups:
-        by_status[status] += n
-        by_category[category] += n
-        by_source[source] += n
-        by_street[street] += n
+    for _dim, _key, _n, hd, ot, hs, hn, ss, sn in (r for r in rows if r[0] == "status"):
         handled_due += int(hd or 0)
         on_time_n += int(ot or 0)
         handle_sum += hs or 0
