@@ -323,6 +323,7 @@ async def serving(application: Any) -> AsyncIterator[str]:
         lifespan="on",
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,
+        timeout_graceful_shutdown=3,
     )
     server = ChengyunServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))

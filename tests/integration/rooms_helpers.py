@@ -28,7 +28,9 @@ async def make_room(
     room_id: str = r.json()["id"]
     if observers:
         obs = [await me(api, u) for u in observers]
-        r = await api.post(owner, f"/rooms/{room_id}/members", {"user_ids": obs, "role": "observer"})
+        r = await api.post(
+            owner, f"/rooms/{room_id}/members", {"user_ids": obs, "role": "observer"}
+        )
         assert r.status_code == 200, r.text
     return room_id
 

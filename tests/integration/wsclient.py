@@ -22,14 +22,14 @@ class WS:
     async def send(self, **frame: Any) -> None:
         await self.conn.send(json.dumps(frame, ensure_ascii=False))
 
-    async def recv(self, timeout: float = 10) -> dict[str, Any]:
+    async def recv(self, timeout: float = 10) -> dict[str, Any]:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
             raw = await self.conn.recv()
         frame = json.loads(raw)
         self.seen.append(frame)
         return frame  # type: ignore[no-any-return]
 
-    async def expect(self, op: str, timeout: float = 10, **match: Any) -> dict[str, Any]:
+    async def expect(self, op: str, timeout: float = 10, **match: Any) -> dict[str, Any]:  # noqa: ASYNC109
         """The next frame with this op (and fields), skipping others."""
         async with asyncio.timeout(timeout):
             while True:
@@ -37,7 +37,7 @@ class WS:
                 if frame["op"] == op and all(frame.get(k) == v for k, v in match.items()):
                     return frame
 
-    async def messages(self, room_id: str, count: int, timeout: float = 30) -> list[int]:
+    async def messages(self, room_id: str, count: int, timeout: float = 30) -> list[int]:  # noqa: ASYNC109
         """Seqs of the next ``count`` message frames of the room."""
         seqs: list[int] = []
         async with asyncio.timeout(timeout):
@@ -47,7 +47,7 @@ class WS:
                     seqs.append(frame["message"]["seq"])
         return seqs
 
-    async def closed_with(self, timeout: float = 10) -> int | None:
+    async def closed_with(self, timeout: float = 10) -> int | None:  # noqa: ASYNC109
         """Read until the server closes; its close code."""
         async with asyncio.timeout(timeout):
             try:
