@@ -121,21 +121,25 @@ def _openapi(settings: Settings) -> None:
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
-    import uvicorn
 
     from backend.app import create_app
 
     if args.demo:
         _migrate(settings)
         asyncio.run(_seed(settings))
-    app = create_app(settings)
-    uvicorn.run(
+    from backend.rooms.serving import serve
+
+    # One process builds its app here; with --workers each worker builds its own.
+    app = create_app(settings) if args.workers <= 1 else None
+    serve(
         app,
+        workers=args.workers,
         host=args.host,
         port=args.port,
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
+        ws_max_size=1024 * 1024,  # frames over 64 KiB get an error frame; over 1 MiB, 1009
         log_level=settings.log_level.lower(),
         proxy_headers=True,
         timeout_graceful_shutdown=10,
@@ -149,6 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--demo", action="store_true", help="migrate and load demo data first")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes on one port")
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("seed-demo", help="load the demo district (idempotent)")
     sub.add_parser("openapi", help="print the OpenAPI document")

@@ -89,10 +89,14 @@ class RoomHub:
         self._notify_sub = await self.channels.subscribe(NOTIFY_CHANNEL)
         self._notify_task = asyncio.create_task(self._consume(self._notify_sub, self._on_notify))
 
-    async def close_all(self, code: int = CLOSE_SHUTDOWN) -> None:
+    def close_all_now(self, code: int = CLOSE_SHUTDOWN) -> list[Connection]:
         conns = [c for cs in self.users.values() for c in cs]
         for conn in conns:
             conn.close(code, "server shutting down")
+        return conns
+
+    async def close_all(self, code: int = CLOSE_SHUTDOWN) -> None:
+        conns = self.close_all_now(code)
         if conns:
             await asyncio.wait([asyncio.create_task(c.done.wait()) for c in conns], timeout=5)
 

@@ -132,10 +132,17 @@ def install(ctx: AppContext) -> Rooms:
         if notify is not None:
             notify.live_listeners.append(hub.publish_notification)
         announcer.append(asyncio.create_task(announce_loop()))
+        from backend.rooms.serving import install_sigterm_close
+
+        undo.append(install_sigterm_close(hub.close_all_now))
+
+    undo: list[Callable[[], None]] = []
 
     async def stop() -> None:
         for task in announcer:
             task.cancel()
+        for step in undo:
+            step()
         await hub.stop()
 
     channels.after_start.append(start)
