@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["make_room", "me", "send_http"]
+__all__ = ["make_room", "me", "notes", "put_roster", "send_http"]
 
 
 async def me(api: Any, username: str) -> str:
@@ -38,3 +38,31 @@ async def make_room(
 async def send_http(api: Any, username: str, room_id: str, text: str, cid: str, **kw: Any) -> Any:
     body = {"client_msg_id": cid, "kind": "text", "text": text, **kw}
     return await api.post(username, f"/rooms/{room_id}/messages", body)
+
+
+async def notes(app: Any, kind: str) -> list[Any]:
+    """Stored notifications of this kind, oldest first."""
+    from sqlalchemy import select
+
+    from backend.db.models import Notification
+
+    async with app.state["ctx"].db.sessions() as s:
+        q = select(Notification).where(Notification.kind == kind)
+        return list(await s.scalars(q.order_by(Notification.created_at, Notification.id)))
+
+
+async def put_roster(
+    api: Any, org_id: str, day: str, shift: str, user_ids: list[str], leader_id: str | None
+) -> None:
+    body = [
+        {
+            "org_id": org_id,
+            "date": day,
+            "shift": shift,
+            "user_ids": user_ids,
+            "leader_id": leader_id,
+        }
+    ]
+    headers = await api.headers("admin")
+    r = await api.client.put("/api/v1/duty/rosters", json=body, headers=headers)
+    assert r.status_code == 200, r.text
