@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Event, EventAssignment, Org, TimelineEntry
@@ -100,13 +100,19 @@ async def assessment(
     ).all()
 
     # Reports and failed verifications written while the assignment ran (rework = 返工).
+    # ``t.at >= window.start`` follows from ``t.at >= assigned_at``; it lets the database
+    # read only the entries since the month began, from ix_event_timeline_rework
+    # (action, at, event_id, to_status) without touching the rows. A failed verification is
+    # the verify that sends the case back to handling (the action writes ``passed: false``
+    # and that transition together).
     during = and_(
         t.event_id == a.event_id,
         t.at >= a.assigned_at,
         or_(a.ended_at.is_(None), t.at <= a.ended_at),
         t.action.in_(("report", "verify")),
+        t.at >= window.start,
     )
-    failed = and_(t.action == "verify", t.data["passed"].as_boolean() == false())
+    failed = and_(t.action == "verify", t.to_status == "handling")
     rework = dict(
         (org, (int(r or 0), int(f or 0)))
         for org, r, f in (

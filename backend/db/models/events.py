@@ -141,6 +141,8 @@ class TimelineEntry(Base):
         UniqueConstraint("event_id", "seq", name="uq_event_timeline_event_seq"),
         # Statistics: latest visit / failed verifications per event (revision stats_0001).
         Index("ix_event_timeline_action_event", "action", "event_id", "seq"),
+        # Assessment: reports and failed verifications since a month began (stats_0002).
+        Index("ix_event_timeline_rework", "action", "at", "event_id", "to_status"),
     )
 
 

@@ -84,6 +84,9 @@ def upgrade() -> None:
         "ix_events_stats_street", "events", ["street_id", "created_at", *STATS_COLUMNS[1:]]
     )
     op.create_index(
+        "ix_event_timeline_rework", "event_timeline", ["action", "at", "event_id", "to_status"]
+    )
+    op.create_index(
         "ix_events_running_due",
         "events",
         ["due_at", "street_id"],
@@ -94,6 +97,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_events_running_due", table_name="events")
+    op.drop_index("ix_event_timeline_rework", table_name="event_timeline")
     op.drop_index("ix_events_stats_street", table_name="events")
     op.drop_index("ix_events_stats_created", table_name="events")
     with op.batch_alter_table("events") as batch_op:
