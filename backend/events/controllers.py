@@ -26,7 +26,12 @@ from backend.db.models import Event
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
-from backend.events.presenter import page_query, present_detail, present_events, present_page
+from backend.events.presenter import (
+    page_query,
+    present_created,
+    present_detail,
+    present_page,
+)
 from backend.events.service import EventFilters, EventService
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from schemas.events import ActionIn, EventCreateIn, EventDetailOut, EventOut
@@ -102,8 +107,8 @@ class EventsController(Controller):
 
         async def produce() -> tuple[int, EventOut]:
             now = get_context(state).now()
-            event, duplicates = await svc.create(db, principal, data, now)
-            (out,) = await present_events(db, [event], principal, svc.links, now=now)
+            event, duplicates, created = await svc.report(db, principal, data, now)
+            out = await present_created(db, event, created, principal, svc.links, now=now)
             out.possible_duplicates = duplicates
             return 201, out
 

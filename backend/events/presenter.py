@@ -14,6 +14,7 @@ from backend.auth.principal import Principal
 from backend.common.phone import mask_phone
 from backend.db.models import Category, Event, EventExtension, Org, TimelineEntry, User
 from backend.events.rules import SLA_RUNNING, EventFacts, allowed_actions, facts_key
+from backend.events.service import Created
 from backend.media_api.service import MediaLinks, media_for_events, media_out
 from backend.sla.service import sla_state
 from schemas.events import (
@@ -31,6 +32,7 @@ __all__ = [
     "facts_of",
     "page_query",
     "pending_extensions",
+    "present_created",
     "present_detail",
     "present_events",
     "present_page",
@@ -228,6 +230,56 @@ async def present_events(
             )
         )
     return out
+
+
+async def present_created(
+    session: AsyncSession,
+    event: Event,
+    created: Created,
+    principal: Principal,
+    links: MediaLinks,
+    *,
+    now: datetime,
+) -> EventOut:
+    """A just-reported event, as ``present_events`` shows it, with one query instead of
+    five: the report already knows its category and whether it has photos, and an event
+    whose SLA clock is not running cannot have an extension pending (requesting one needs
+    it running)."""
+    reporter = (
+        await session.execute(
+            select(User.display_name, User.phone).where(User.id == event.reporter_id)
+        )
+    ).one_or_none()
+    orgs = await _lookup(
+        session, Org, {o for o in (event.assignee_org_id, event.suggested_org_id) if o}
+    )
+    media = (
+        (await media_for_events(session, [event.id])).get(event.id, []) if created.has_media else []
+    )
+    ext = (
+        (await pending_extensions(session, [event.id])).get(event.id)
+        if event.status in SLA_RUNNING
+        else None
+    )
+    return _event_out(
+        event,
+        principal,
+        links,
+        now=now,
+        category_name=created.category_name,
+        reporter_name=reporter.display_name if reporter else None,
+        phone=reporter.phone if reporter else None,
+        reveal_phone=False,
+        assignee_name=getattr(orgs.get(event.assignee_org_id or ""), "name", None),
+        suggested_name=getattr(orgs.get(event.suggested_org_id or ""), "name", None),
+        ext=(
+            _extension_out(ext.id, ext.hours, ext.reason, ext.requested_by, ext.requested_at)
+            if ext
+            else None
+        ),
+        media=media,
+        allowed=allowed_actions(principal, facts_of(event, ext is not None)),
+    )
 
 
 # The constructs of page_query, built once: aliasing a table per request showed up in the

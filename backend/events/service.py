@@ -28,7 +28,7 @@ from backend.sla.service import SlaPlanner
 from media import hamming
 from schemas.events import DuplicateOut, EventCreateIn
 
-__all__ = ["REPORTER_ROLES", "EventFilters", "EventService"]
+__all__ = ["REPORTER_ROLES", "Created", "EventFilters", "EventService"]
 
 REPORTER_ROLES = frozenset({"grid_worker", "street_dispatcher", "district_dispatcher"})
 METRES_PER_DEGREE_LAT = 111_320.0
@@ -61,6 +61,14 @@ class EventHooks:
     action: list[ActionHook] = field(default_factory=list)
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    """What ``create`` already knows that presenting the new event would otherwise query."""
+
+    category_name: str
+    has_media: bool
+
+
 def not_found() -> ProblemError:
     return ProblemError(404, "not_found", "event not found")
 
@@ -75,6 +83,7 @@ class EventService:
         duplicate_window: timedelta,
         gps_mismatch_m: float,
         on_media_attached: Callable[[list[AttachedMedia]], None] | None = None,
+        categories: orgs.CategoryCache | None = None,
     ) -> None:
         self.planner = planner
         self.links = links
@@ -83,6 +92,7 @@ class EventService:
         self.gps_mismatch_m = gps_mismatch_m
         self.hooks = EventHooks()
         self.on_media_attached = on_media_attached
+        self.categories = categories or orgs.CategoryCache()
 
     # -- reading ----------------------------------------------------------------------------
     async def get_visible(
@@ -140,6 +150,13 @@ class EventService:
     async def create(
         self, session: AsyncSession, principal: Principal, data: EventCreateIn, now: datetime
     ) -> tuple[Event, list[DuplicateOut]]:
+        event, duplicates, _ = await self.report(session, principal, data, now)
+        return event, duplicates
+
+    async def report(
+        self, session: AsyncSession, principal: Principal, data: EventCreateIn, now: datetime
+    ) -> tuple[Event, list[DuplicateOut], Created]:
+        """``create``, plus what it learnt on the way that presenting the event needs."""
         if principal.role not in REPORTER_ROLES:
             audit.record_after_rollback(
                 session,
@@ -150,7 +167,7 @@ class EventService:
                 data={"attempt": "create"},
             )
             raise ProblemError(403, "forbidden", "your role may not report events")
-        category = await orgs.get_category(session, data.category_code)
+        category = await self.categories.get_active(session, data.category_code)
         if category is None:
             raise ProblemError(
                 422,
@@ -159,7 +176,9 @@ class EventService:
                 errors=[{"field": "category_code", "message": "unknown", "source": "body"}],
             )
         occurred_at = checked_instant(data.occurred_at, "occurred_at", "body")
-        located = await orgs.locate(session, self.grids, data.location.lat, data.location.lng)
+        grid_id, community_id, street_id = await orgs.locate_ids(
+            session, self.grids, data.location.lat, data.location.lng
+        )
         media = await load_owned_media(session, principal, data.media_ids)
         event = Event(
             case_no=await next_case_no(session, now),
@@ -171,9 +190,9 @@ class EventService:
             lat=data.location.lat,
             lng=data.location.lng,
             address=data.location.address,
-            grid_id=located.grid.id,
-            community_id=located.community.id,
-            street_id=located.street.id,
+            grid_id=grid_id,
+            community_id=community_id,
+            street_id=street_id,
             reporter_id=principal.id,
             occurred_at=occurred_at,
             version=1,
@@ -207,10 +226,16 @@ class EventService:
         await session.flush()
         for hook in self.hooks.created:
             await hook(session, event, principal, now)
+        phashes = [m.phash for m in media if m.phash is not None]
         duplicates = await self.possible_duplicates(
-            session, event, principal, radius_m=category.duplicate_radius_m, now=now
+            session,
+            event,
+            principal,
+            radius_m=category.duplicate_radius_m,
+            now=now,
+            phashes=phashes,
         )
-        return event, duplicates
+        return event, duplicates, Created(category_name=category.name, has_media=bool(media))
 
     def attach_media(
         self,
@@ -256,7 +281,10 @@ class EventService:
         *,
         radius_m: int,
         now: datetime,
+        phashes: list[int] | None = None,
     ) -> list[DuplicateOut]:
+        """``phashes``: the event's report photos' hashes when the caller has them (a new
+        report does), saving their query."""
         # Only events the reporter may see: a duplicate hint must not leak other streets.
         dlat = radius_m / METRES_PER_DEGREE_LAT
         dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
@@ -288,7 +316,9 @@ class EventService:
                         created_at=created_at,
                     )
                 )
-        found += await self._similar_photos(session, event, principal, now, {d.id for d in found})
+        found += await self._similar_photos(
+            session, event, principal, now, {d.id for d in found}, phashes
+        )
         found.sort(key=lambda d: (d.distance_m, d.created_at))
         return found
 
@@ -299,19 +329,24 @@ class EventService:
         principal: Principal,
         now: datetime,
         already: set[str],
+        phashes: list[int] | None = None,
     ) -> list[DuplicateOut]:
         """Open events whose report photo is near-identical to one of this event's: the
         same pile of garbage photographed twice, even if the pins were dropped far apart."""
-        mine = [
-            h
-            for h in (
-                await session.execute(
-                    select(Media.phash)
-                    .join(EventMedia, EventMedia.media_id == Media.id)
-                    .where(EventMedia.event_id == event.id, Media.phash.is_not(None))
-                )
-            ).scalars()
-        ]
+        mine = (
+            phashes
+            if phashes is not None
+            else [
+                h
+                for h in (
+                    await session.execute(
+                        select(Media.phash)
+                        .join(EventMedia, EventMedia.media_id == Media.id)
+                        .where(EventMedia.event_id == event.id, Media.phash.is_not(None))
+                    )
+                ).scalars()
+            ]
+        )
         if not mine:
             return []
         rows = await session.execute(

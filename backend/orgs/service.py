@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import make_transient_to_detached
 
 from backend.db.models import Category, Org
 from backend.errors import ProblemError
@@ -22,6 +24,7 @@ from schemas.orgs import (
 )
 
 __all__ = [
+    "CategoryCache",
     "GridIndexHolder",
     "Located",
     "category_out",
@@ -30,6 +33,7 @@ __all__ = [
     "list_categories",
     "list_grids",
     "locate",
+    "locate_ids",
     "located_out",
     "org_out",
     "org_tree",
@@ -42,10 +46,15 @@ def org_out(org: Org) -> OrgOut:
 
 
 class GridIndexHolder:
-    """Builds the grid index on first use and rebuilds it after the org tree changes."""
+    """Builds the grid index on first use and rebuilds it after the org tree changes.
+
+    Beside the polygons it keeps each grid's community and street, read in the same query:
+    a report then finds its three orgs without a round trip (``locate_ids``).
+    """
 
     def __init__(self) -> None:
         self._index: GridIndex | None = None
+        self._ancestry: dict[str, tuple[str | None, str | None]] = {}
         self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
@@ -56,13 +65,72 @@ class GridIndexHolder:
             return self._index
         async with self._lock:
             if self._index is None:
-                rows = await session.execute(
-                    select(Org.id, Org.boundary).where(
-                        Org.type == "grid", Org.boundary.is_not(None)
+                rows = (
+                    await session.execute(
+                        select(Org.id, Org.boundary, Org.community_id, Org.street_id).where(
+                            Org.type == "grid", Org.boundary.is_not(None)
+                        )
                     )
-                )
-                self._index = GridIndex((gid, boundary) for gid, boundary in rows.all())
+                ).all()
+                self._ancestry = {gid: (community, street) for gid, _, community, street in rows}
+                self._index = GridIndex((gid, boundary) for gid, boundary, _, _ in rows)
             return self._index
+
+    async def ancestry(
+        self, session: AsyncSession, grid_id: str
+    ) -> tuple[str | None, str | None] | None:
+        """(community id, street id) of a grid of the current index."""
+        await self.get(session)
+        return self._ancestry.get(grid_id)
+
+
+class CategoryCache:
+    """The category catalogue, read once per ``ttl_seconds`` instead of once per report.
+
+    Categories change only by seeding or migration (no API edits them), in this process
+    or another, so a short TTL bounds how long a change goes unseen; ``invalidate`` is for
+    code in this process that changes them. Kept on the app context (``ctx.parts``), never
+    module-level, so every app (and every test) has its own.
+    """
+
+    def __init__(self, ttl_seconds: float = 60.0) -> None:
+        self.ttl = ttl_seconds
+        self._by_code: dict[str, Category] = {}
+        self._loaded_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        self._loaded_at = None
+
+    def _fresh(self) -> bool:
+        return self._loaded_at is not None and time.monotonic() - self._loaded_at < self.ttl
+
+    async def get_active(self, session: AsyncSession, code: str) -> Category | None:
+        """Like ``get_category``: the active category, attached to ``session``.
+
+        ``merge(load=False)`` puts a copy in the session's identity map without SQL, so
+        later ``session.get(Category, code)`` in the same request (routing's duplicate
+        link, for one) need no query either.
+        """
+        if not self._fresh():
+            async with self._lock:
+                if not self._fresh():
+                    # Plain rows made into detached objects: loading entities through the
+                    # request's session would tie the cached objects to that session.
+                    rows = await session.execute(select(*Category.__table__.c))
+                    by_code = {}
+                    for row in rows:
+                        category = Category(**row._asdict())
+                        make_transient_to_detached(category)
+                        by_code[category.code] = category
+                    self._by_code = by_code
+                    self._loaded_at = time.monotonic()
+        cached = self._by_code.get(code)
+        if cached is None or not cached.active:
+            # Not known active here: ask the database, so a category added or reactivated
+            # since the last load is usable at once (only a deactivation can lag the TTL).
+            return await get_category(session, code)
+        return await session.merge(cached, load=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +204,27 @@ async def locate(session: AsyncSession, holder: GridIndexHolder, lat: float, lng
         raise ProblemError(422, "out_of_district", "the location is outside the district's grids")
     found = await orgs_by_id(session, {grid.community_id, grid.street_id})
     return Located(grid=grid, community=found[grid.community_id], street=found[grid.street_id])
+
+
+async def locate_ids(
+    session: AsyncSession, holder: GridIndexHolder, lat: float, lng: float
+) -> tuple[str, str, str]:
+    """``locate`` for callers that need only the ids (grid, community, street): answered
+    from the holder's index and ancestry, with the same refusals, without a query."""
+    index = await holder.get(session)
+    grid_id = index.locate(lat, lng)
+    if grid_id is None:
+        raise ProblemError(
+            422,
+            "out_of_district",
+            "the location is outside the district's grids",
+            location={"lat": lat, "lng": lng},
+        )
+    community_id, street_id = await holder.ancestry(session, grid_id) or (None, None)
+    if community_id is None or street_id is None:
+        holder.invalidate()
+        raise ProblemError(422, "out_of_district", "the location is outside the district's grids")
+    return grid_id, community_id, street_id
 
 
 def located_out(located: Located) -> LocateOut:
