@@ -81,6 +81,9 @@ def _build_context(settings: Settings) -> AppContext:
     from backend.routing.wiring import install as install_routing
 
     install_routing(ctx)
+    from backend.observability.metrics import install as install_metrics
+
+    install_metrics(ctx)  # after rooms and notify: it hooks the hub and the relay
     # Every domain has registered its jobs by now.
     start_scheduler(ctx)
     return ctx
@@ -104,6 +107,9 @@ async def _refuse_unsafe_production(ctx: AppContext) -> None:
 
 
 def create_app(settings: Settings) -> Litestar:
+    from backend.observability.logs import configure_logging
+
+    configure_logging(settings.log_level)
     ctx = _build_context(settings)
 
     @asynccontextmanager
@@ -128,6 +134,8 @@ def create_app(settings: Settings) -> Litestar:
     from backend.mapping.controllers import MapController
     from backend.media_api.controllers import MediaController, MediaFilesController
     from backend.notify.controllers import DevicesController, NotificationsController
+    from backend.observability.asgi import ObservabilityMiddleware
+    from backend.observability.controllers import metrics_endpoint
     from backend.open311.controllers import Open311KeysController, open311_router
     from backend.rooms.controllers import RoomsController
     from backend.rooms.ws import ws_endpoint
@@ -166,7 +174,7 @@ def create_app(settings: Settings) -> Litestar:
         else None
     )
     app: Litestar = Litestar(
-        route_handlers=[api, open311_router()],
+        route_handlers=[api, open311_router(), metrics_endpoint],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
@@ -180,6 +188,12 @@ def create_app(settings: Settings) -> Litestar:
             description="Wire contract of the Hongshan District city-operations backend.",
         ),
         request_max_body_size=1024 * 1024,
+        # Logging is ours (backend.observability.logs, set up above): Litestar's default
+        # config would replace the root handlers with its own at startup.
+        logging_config=None,
         debug=False,
     )
+    # Outermost, around Litestar's exception handling and routing: request ids and
+    # latency for every answer, 404s and errors included.
+    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, ctx.part("metrics"))
     return app

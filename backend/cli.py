@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import getpass
 import json
-import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -141,6 +141,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,  # frames over 64 KiB get an error frame; over 1 MiB, 1009
         log_level=settings.log_level.lower(),
+        # Our JSON lines (backend.observability.logs) for uvicorn's loggers too; the
+        # app writes one access line per request, with its request id.
+        log_config=None,
+        access_log=False,
         proxy_headers=True,
         timeout_graceful_shutdown=10,
     )
@@ -170,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from backend.observability.logs import configure_logging
+
+    configure_logging(os.environ.get("CHENGYUN_LOG_LEVEL", "INFO"))
     try:
         settings = Settings.from_env()
         match args.command:

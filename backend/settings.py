@@ -83,6 +83,8 @@ class Settings:
     escalate_after_working_hours: float = 4.0
     scheduler_enabled: bool = True
     log_level: str = "INFO"
+    # GET /metrics answers any address, not only loopback and private ones.
+    metrics_public: bool = False
     font_path: str | None = None
     # An S3-compatible object store for media; unset: the local media folder.
     s3_endpoint: str | None = None
@@ -169,6 +171,7 @@ class Settings:
             escalate_after_working_hours=_float(env, "CHENGYUN_ESCALATE_AFTER_HOURS", 4.0),
             scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",
             log_level=env.get("CHENGYUN_LOG_LEVEL", "INFO").upper(),
+            metrics_public=env.get("CHENGYUN_METRICS_PUBLIC", "") in {"1", "true", "yes"},
             font_path=env.get("CHENGYUN_FONT_PATH") or None,
             s3_endpoint=env.get("CHENGYUN_S3_ENDPOINT") or None,
             s3_bucket=env.get("CHENGYUN_S3_BUCKET") or None,

@@ -85,6 +85,9 @@ class PushRelay:
         self._task: asyncio.Task[None] | None = None
         self._again = False
         self._closing = False
+        # Called with each recorded row's outcome (delivered, retry, dead, failed,
+        # skipped): the metrics counter.
+        self.on_result: Callable[[str], None] | None = None
 
     # -- running ------------------------------------------------------------------------
     def kick(self) -> None:
@@ -229,6 +232,8 @@ class PushRelay:
                 )
             if isinstance(result, TokenDead) and c.device_id is not None:
                 dead_devices.add(c.device_id)
+            if self.on_result is not None:
+                self.on_result(state if state != "pending" else "retry")
         async with self.db.sessions() as s:
             await s.execute(_RECORD.values(updated_at=now), updates)
             if attempts:

@@ -1,0 +1,1 @@
+"""Structured logs with request ids and redaction, and Prometheus metrics (issue 6)."""

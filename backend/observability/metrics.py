@@ -1,0 +1,163 @@
+"""Prometheus metrics of one app: a registry per app (tests build several apps).
+
+Counts that change on the hot path (requests, fan-out, push results) are recorded as
+they happen; everything else (open sockets, outbox depth, scheduler ticks) is read at
+scrape time, so nothing has to be kept in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select
+
+from backend.db.models import PushDelivery
+from backend.db.models.citylink import CityOutbox
+
+if TYPE_CHECKING:
+    from backend.context import AppContext
+
+__all__ = ["AppMetrics", "install"]
+
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_FANOUT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
+
+
+class _ScrapeCollector(Collector):
+    """Gauges read at scrape time from the app's parts and the last outbox query."""
+
+    def __init__(self, metrics: AppMetrics) -> None:
+        self.metrics = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        ctx = self.metrics.ctx
+        rooms = ctx.parts.get("rooms")
+        sockets = GaugeMetricFamily("chengyun_ws_connections", "Open WebSocket connections.")
+        sockets.add_metric([], rooms.hub.open_sockets if rooms is not None else 0)
+        yield sockets
+
+        pending = GaugeMetricFamily(
+            "chengyun_outbox_pending", "Outbox rows waiting to be sent.", labels=["outbox"]
+        )
+        oldest = GaugeMetricFamily(
+            "chengyun_outbox_oldest_age_seconds",
+            "How long the longest-waiting due outbox row has been due (0 when none).",
+            labels=["outbox"],
+        )
+        for name, (count, age) in sorted(self.metrics.outboxes.items()):
+            pending.add_metric([name], count)
+            oldest.add_metric([name], age)
+        yield pending
+        yield oldest
+
+        runner = ctx.parts.get("scheduler")
+        ticks = CounterMetricFamily(
+            "chengyun_scheduler_ticks", "Scheduler job runs in this process.", labels=["job"]
+        )
+        duration = GaugeMetricFamily(
+            "chengyun_scheduler_last_run_seconds",
+            "How long the job's last run took.",
+            labels=["job"],
+        )
+        leader = GaugeMetricFamily(
+            "chengyun_scheduler_leader", "1 when this process runs the scheduled jobs."
+        )
+        if runner is not None:
+            for job, n in sorted(runner.ticks.items()):
+                ticks.add_metric([job], n)
+            for job, seconds in sorted(runner.last_lag.items()):
+                duration.add_metric([job], seconds)
+            leader.add_metric([], 1 if runner.lock.held else 0)
+        else:
+            leader.add_metric([], 0)
+        yield ticks
+        yield duration
+        yield leader
+
+
+class AppMetrics:
+    def __init__(self, ctx: AppContext) -> None:
+        self.ctx = ctx
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.http_latency = Histogram(
+            "chengyun_http_request_duration_seconds",
+            "HTTP request latency by route template, method and status class.",
+            ["method", "route", "status"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.fanout = Histogram(
+            "chengyun_room_fanout_seconds",
+            "Time to hand one batch of room frames to the local sockets' queues.",
+            buckets=_FANOUT_BUCKETS,
+            registry=self.registry,
+        )
+        self.push_results = Counter(
+            "chengyun_push_results",
+            "Push deliveries recorded by the relay, by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
+        # name -> (pending rows, age in seconds of the oldest due one), set per scrape.
+        self.outboxes: dict[str, tuple[int, float]] = {}
+        self.registry.register(_ScrapeCollector(self))
+
+    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.http_latency.labels(method, route, f"{status // 100}xx").observe(seconds)
+
+    def observe_fanout(self, seconds: float) -> None:
+        self.fanout.observe(seconds)
+
+    def count_push_result(self, outcome: str) -> None:
+        self.push_results.labels(outcome).inc()
+
+    async def refresh_outboxes(self) -> None:
+        """Two indexed COUNT/MIN queries: (state, next_attempt_at) and next_attempt_at."""
+        now = self.ctx.now()
+        async with self.ctx.db.sessions() as s:
+            push = (
+                await s.execute(
+                    select(func.count(), func.min(PushDelivery.next_attempt_at)).where(
+                        PushDelivery.state.in_(("pending", "sending"))
+                    )
+                )
+            ).one()
+            city = (
+                await s.execute(
+                    select(func.count(), func.min(CityOutbox.next_attempt_at)).where(
+                        CityOutbox.next_attempt_at.is_not(None)
+                    )
+                )
+            ).one()
+        self.outboxes = {"push": _depth(push, now), "city": _depth(city, now)}
+
+    async def render(self) -> bytes:
+        await self.refresh_outboxes()
+        return generate_latest(self.registry)
+
+
+def _depth(row: Any, now: datetime) -> tuple[int, float]:
+    count, due = row
+    if not count or due is None:
+        return int(count or 0), 0.0
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=now.tzinfo)
+    return int(count), max(0.0, (now - due).total_seconds())
+
+
+def install(ctx: AppContext) -> AppMetrics:
+    """After rooms and notify: hooks the hub's fan-out and the relay's results."""
+    metrics = AppMetrics(ctx)
+    ctx.parts["metrics"] = metrics
+    rooms = ctx.parts.get("rooms")
+    if rooms is not None:
+        rooms.hub.fanout_observer = metrics.observe_fanout
+    relay = ctx.parts.get("push_relay")
+    if relay is not None:
+        relay.on_result = metrics.count_push_result
+    return metrics
