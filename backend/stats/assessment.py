@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import True_
 
 from backend.db.models import Event, EventAssignment, Org, TimelineEntry
 from backend.errors import ProblemError
@@ -113,21 +114,21 @@ async def assessment(
         t.at >= window.start,
     )
     failed = and_(t.action == "verify", t.to_status == "handling")
-    rework = dict(
-        (org, (int(r or 0), int(f or 0)))
-        for org, r, f in (
-            await session.execute(
-                select(
-                    a.org_id,
-                    func.sum(case((t.action == "report", 1), else_=0)),
-                    func.sum(case((failed, 1), else_=0)),
-                )
-                .join(Event, Event.id == a.event_id)
-                .join(t, during)
-                .where(where)
-                .group_by(a.org_id)
-            )
+    rework_q = (
+        select(
+            a.org_id,
+            func.sum(case((t.action == "report", 1), else_=0)),
+            func.sum(case((failed, 1), else_=0)),
         )
+        .select_from(a)
+        .join(t, during)
+        .where(where)
+        .group_by(a.org_id)
+    )
+    if not isinstance(scope, True_):  # the event's street; district-wide needs no join
+        rework_q = rework_q.join(Event, Event.id == a.event_id)
+    rework = dict(
+        (org, (int(r or 0), int(f or 0))) for org, r, f in await session.execute(rework_q)
     )
 
     orgs = {
