@@ -331,7 +331,8 @@ def _pin(cpus: set[int] | None) -> Callable[[], None] | None:
 @contextmanager
 def server(
     argv: list[str], env: dict[str, str], ready_path: str, log: Path, cpus: set[int] | None
-) -> Iterator[int]:
+) -> Iterator[tuple[int, int]]:
+    """Yields the server's port and process id."""
     port = free_port()
     argv = [a.replace("{port}", str(port)) for a in argv]
     with log.open("wb") as out:
@@ -350,7 +351,7 @@ def server(
                 if time.monotonic() > deadline:
                     raise RuntimeError(f"server not ready:\n{log.read_text()[-3000:]}") from None
                 time.sleep(0.2)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         try:
@@ -383,6 +384,11 @@ class Result:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[int] = field(default_factory=Counter)
+    cpu_seconds: float = math.nan  # the server process's CPU time (all threads) while measured
+
+    @property
+    def cpu_ms(self) -> float:
+        return self.cpu_seconds / self.done * 1000 if self.done else math.nan
 
     @property
     def rps(self) -> float:
@@ -441,6 +447,19 @@ async def _workers(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; NaN elsewhere).
+
+    Unlike requests/s this hardly moves when other work shares the machine, so it is the
+    steadier figure for comparing commits on a busy box.
+    """
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def drive(
     port: int,
     make_request: Callable[[int], bytes],
@@ -450,6 +469,7 @@ async def drive(
     concurrency: int,
     max_seconds: float,
     warmup: int,
+    pid: int | None = None,
 ) -> Result:
     """``total`` requests over ``concurrency`` keep-alive connections, at most ``max_seconds``.
 
@@ -465,6 +485,7 @@ async def drive(
     await _workers(
         port, make_request, iter(range(warmup)), concurrency, math.inf, lambda _l, _s: None
     )
+    cpu0 = process_cpu_seconds(pid) if pid else math.nan
     start = time.perf_counter()
     await _workers(
         port,
@@ -475,6 +496,8 @@ async def drive(
         record,
     )
     result.seconds = time.perf_counter() - start
+    if pid:
+        result.cpu_seconds = process_cpu_seconds(pid) - cpu0
     result.done = len(result.latencies)
     return result
 
@@ -600,7 +623,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path, server_cpus: set[int] | N
     results: list[Result] = []
 
     hello_argv = [py, str(Path(__file__).resolve()), "--serve-hello", "{port}"]
-    with server(hello_argv, env, "/", tmp / "hello.log", server_cpus) as port:
+    with server(hello_argv, env, "/", tmp / "hello.log", server_cpus) as (port, pid):
         req = get_request("/", None)
         results.append(
             uvloop.run(
@@ -610,6 +633,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path, server_cpus: set[int] | N
                     name="hello world (baseline)",
                     total=args.hello_requests,
                     warmup=500,
+                    pid=pid,
                     **common,
                 )
             )
@@ -617,7 +641,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path, server_cpus: set[int] | N
 
     app_argv = [py, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", "{port}"]
     ready = "/api/v1/health/ready"
-    with server(app_argv, env, ready, tmp / "app.log", server_cpus) as port:
+    with server(app_argv, env, ready, tmp / "app.log", server_cpus) as (port, pid):
         list_req = get_request("/api/v1/events?limit=50", login(port, LIST_USER))
         results.append(
             uvloop.run(
@@ -627,6 +651,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path, server_cpus: set[int] | N
                     name=f"GET /events?limit=50 ({LIST_USER})",
                     total=args.list_requests,
                     warmup=50,
+                    pid=pid,
                     **common,
                 )
             )
@@ -640,6 +665,7 @@ def run(args: argparse.Namespace, url: str, tmp: Path, server_cpus: set[int] | N
                     name=f"POST /events ({REPORTER})",
                     total=args.create_requests,
                     warmup=50,
+                    pid=pid,
                     **common,
                 )
             )
@@ -664,14 +690,14 @@ def report(
         f"{args.events} events in the street, concurrency {args.concurrency}\n"
     )
     header = f"{'scenario':<34} {'requests':>8} {'req/s':>9} {'ratio':>7} {'p50 ms':>8} "
-    header += f"{'p99 ms':>8}  statuses"
+    header += f"{'p99 ms':>8} {'cpu ms':>7}  statuses"
     print(header)
     print("-" * len(header))
     for r in results:
         statuses = " ".join(f"{k}×{v}" for k, v in sorted(r.statuses.items()))
         print(
             f"{r.name:<34} {r.done:>8} {r.rps:>9.1f} {r.rps / base:>7.3f} "
-            f"{r.pct(50):>8.1f} {r.pct(99):>8.1f}  {statuses}"
+            f"{r.pct(50):>8.1f} {r.pct(99):>8.1f} {r.cpu_ms:>7.2f}  {statuses}"
         )
 
 
