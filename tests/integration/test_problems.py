@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/v1/auth/refresh"),
     ("GET", "/api/v1/media/{media_id:str}/{variant:str}"),  # the signature is the permission
     ("POST", "/api/v1/city/cases"),  # the city platform's HMAC signature, no bearer
+    ("GET", "/metrics"),  # Prometheus scrapes it; refused from public addresses instead
 }
 PUBLIC_PREFIXES = (
     "/api/v1/health/",
