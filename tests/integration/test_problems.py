@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from litestar.routes import HTTPRoute
 
 from backend.common.pagination import encode_cursor
