@@ -58,10 +58,13 @@ class Settings:
     fcm_project_id: str | None = None
     # The push outbox relay (backend/notify/relay.py): deliveries per claim, attempts
     # before giving up, the claim lease (longer than a batch takes), concurrent loops.
-    push_batch_size: int = 500
+    # Small batches in several workers: the relay's per-batch bookkeeping runs on the event
+    # loop, and 50 keeps its p99 stall under 20 ms with throughput within 0.8 of bare HTTP/2
+    # (bench/relay.py); FCM still gets its requests concurrently.
+    push_batch_size: int = 50
     push_max_attempts: int = 8
     push_lease_seconds: int = 120
-    push_relay_workers: int = 2
+    push_relay_workers: int = 4
     secret_key: str = DEMO_SECRET_KEY
     allowed_origins: tuple[str, ...] = ()
     sla_sweep_seconds: int = 30
@@ -154,10 +157,10 @@ class Settings:
             push_sender=push_sender,
             fcm_credentials_file=env.get("CHENGYUN_FCM_CREDENTIALS") or None,
             fcm_project_id=env.get("CHENGYUN_FCM_PROJECT_ID") or None,
-            push_batch_size=_int(env, "CHENGYUN_PUSH_BATCH_SIZE", 500, minimum=1),
+            push_batch_size=_int(env, "CHENGYUN_PUSH_BATCH_SIZE", 50, minimum=1),
             push_max_attempts=_int(env, "CHENGYUN_PUSH_MAX_ATTEMPTS", 8, minimum=1),
             push_lease_seconds=_int(env, "CHENGYUN_PUSH_LEASE_SECONDS", 120, minimum=10),
-            push_relay_workers=_int(env, "CHENGYUN_PUSH_RELAY_WORKERS", 2, minimum=1),
+            push_relay_workers=_int(env, "CHENGYUN_PUSH_RELAY_WORKERS", 4, minimum=1),
             secret_key=env.get("CHENGYUN_SECRET_KEY") or DEMO_SECRET_KEY,
             allowed_origins=origins,
             sla_sweep_seconds=_int(env, "CHENGYUN_SLA_SWEEP_SECONDS", 30, minimum=1),

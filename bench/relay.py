@@ -149,7 +149,9 @@ async def main(args: argparse.Namespace) -> None:
     auth = {"authorization": f"Bearer {access_token}"}
     try:
         users = await _prepare(db, args.devices)
-        relay = PushRelay(db, sender, utcnow, RelayConfig(workers=args.workers))
+        relay = PushRelay(
+            db, sender, utcnow, RelayConfig(workers=args.workers, batch_size=args.batch_size)
+        )
         notify = NotifyService(sender=sender, kick_relay=lambda: None)
         async with db.sessions() as s:
             tokens = list(await s.scalars(select(Device.token)))
@@ -255,7 +257,8 @@ if __name__ == "__main__":
     parser.add_argument("--devices", type=int, default=10_000)
     parser.add_argument("--latency-ms", dest="latency", type=float, default=20.0)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--batch-size", dest="batch_size", type=int, default=50)
     parser.add_argument("--database-url", default=None)
     arguments = parser.parse_args()
     arguments.latency /= 1000

@@ -49,14 +49,14 @@ _T = PushDelivery.__table__
 
 @dataclass(frozen=True, slots=True)
 class RelayConfig:
-    batch_size: int = 500
+    batch_size: int = 50
     # Longer than one batch can take at the sender's timeout (FCM: 30 s per request).
     lease_seconds: float = 120.0
     max_attempts: int = 8
     retry_base_seconds: float = 10.0
     retry_cap_seconds: float = 3600.0
     # Concurrent claim-send-record loops: one sends while another claims or records.
-    workers: int = 2
+    workers: int = 4
 
 
 @dataclass(frozen=True, slots=True)
