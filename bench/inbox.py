@@ -94,6 +94,7 @@ async def main(url: str, data_dir: Path) -> None:
             scheduler_enabled=False,
             push_sender="memory",
             password_profile="fast",
+            log_level="WARNING",
         )
     )
     ctx = app.state["ctx"]

@@ -97,6 +97,7 @@ async def main(url: str, data_dir: Path) -> None:
         scheduler_enabled=False,
         push_sender="memory",
         password_profile="fast",
+        log_level="WARNING",
     )
     app = create_app(settings)
     ctx = app.state["ctx"]

@@ -244,6 +244,7 @@ async def _measure(url: str, now: datetime, runs: int) -> None:
     settings = Settings(
         env="test", data_dir=tmp, database_url=url, media_dir=tmp / "media",
         scheduler_enabled=False, push_sender="memory", password_profile="fast",
+        log_level="WARNING",  # access lines would drown the table
     )  # fmt: skip
     app = create_app(settings)
     ctx = app.state["ctx"]
