@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 from sqlalchemy import and_, or_
 
 from backend.audit import service as audit
@@ -26,6 +25,7 @@ from backend.db.models import Event
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
+from backend.events.filters import provide_event_filters
 from backend.events.presenter import (
     page_query,
     present_created,
@@ -59,32 +59,6 @@ def _reveals_phone(p: Principal, e: Event) -> bool:
     return p.role == "district_dispatcher" or (
         p.role == "street_dispatcher" and p.street_id == e.street_id
     )
-
-
-def _csv(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    items = [v.strip() for v in value.split(",") if v.strip()]
-    return items or None
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        parts = tuple(float(v) for v in value.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise ProblemError(
-            400,
-            "validation_failed",
-            "bbox is minLng,minLat,maxLng,maxLat",
-            errors=[
-                {"field": "bbox", "message": "four numbers, min before max", "source": "query"}
-            ],
-        )
-    return parts  # type: ignore[return-value]
 
 
 class EventsController(Controller):
@@ -121,36 +95,18 @@ class EventsController(Controller):
             policy=_policy(state),
         )
 
-    @get("")
+    @get("", dependencies={"filters": Provide(provide_event_filters)})
     async def list_events(
         self,
         state: State,
         db: DB,
         principal: Caller,
+        filters: NamedDependency[EventFilters],
         limit: Limit = 50,
         cursor: Cursor = None,
-        status: Annotated[str | None, QueryParameter(max_length=300)] = None,
-        category: Annotated[str | None, QueryParameter(max_length=1000)] = None,
-        street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        assignee_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
-        bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        since: FromQuery[datetime | None] = None,
     ) -> EventPage:
         svc = _service(state)
         now = get_context(state).now()
-        since = checked_instant(since, "since", "query")
-        filters = EventFilters(
-            status=_csv(status),
-            category=_csv(category),
-            street_id=street_id,
-            assignee_org_id=assignee_org_id,
-            sla_state=sla_state,
-            q=q.strip() if q and q.strip() else None,
-            bbox=_bbox(bbox),
-            since=since,
-        )
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))

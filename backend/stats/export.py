@@ -12,25 +12,22 @@ import csv
 import io
 from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Literal
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
 from litestar.datastructures import State
-from litestar.di import Provide
-from litestar.params import FromQuery, QueryParameter
+from litestar.di import NamedDependency, Provide
 from litestar.response import Stream
 from sqlalchemy import Select, and_, or_, select
 
 from backend.audit import service as audit
 from backend.auth.principal import DISPATCHER_ROLES
-from backend.common.pagination import checked_instant
 from backend.db.engine import Database
 from backend.db.models import Category, Event, Org
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
-from backend.events.controllers import _bbox, _csv
+from backend.events.filters import provide_event_filters
 from backend.events.service import EventFilters, EventService
 
 __all__ = ["CHUNK", "HEADER", "ExportController", "csv_rows", "safe_cell"]
@@ -147,36 +144,23 @@ class ExportController(Controller):
     dependencies = {"principal": Provide(provide_principal)}
     guards = [require_bearer]
 
-    @get("", opt={"writes": True})  # the export is audited
+    @get(
+        "",
+        opt={"writes": True},  # the export is audited
+        dependencies={"filters": Provide(provide_event_filters)},
+    )
     async def export(
         self,
         state: State,
         db: DB,
         principal: Caller,
-        status: Annotated[str | None, QueryParameter(max_length=300)] = None,
-        category: Annotated[str | None, QueryParameter(max_length=1000)] = None,
-        street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        assignee_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
-        bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
-        since: FromQuery[datetime | None] = None,
+        filters: NamedDependency[EventFilters],
     ) -> Stream:
         if principal.role not in DISPATCHER_ROLES:
             raise ProblemError(403, "forbidden", "only dispatchers may export events")
         ctx = get_context(state)
         svc: EventService = ctx.part("events")
         now = ctx.now()
-        filters = EventFilters(
-            status=_csv(status),
-            category=_csv(category),
-            street_id=street_id,
-            assignee_org_id=assignee_org_id,
-            sla_state=sla_state,
-            q=q.strip() if q and q.strip() else None,
-            bbox=_bbox(bbox),
-            since=checked_instant(since, "since", "query"),
-        )
         # Reference tables are small (hundreds of rows): one read, then names by id.
         names = dict((await db.execute(select(Org.id, Org.name))).all())
         names |= dict((await db.execute(select(Category.code, Category.name))).all())

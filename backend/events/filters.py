@@ -1,0 +1,63 @@
+"""The event-list filters, read once from the query string for every endpoint that lists
+events (GET /events, the CSV export): one declaration, one validation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from litestar.params import FromQuery, QueryParameter
+
+from backend.common.pagination import checked_instant
+from backend.errors import ProblemError
+from backend.events.service import EventFilters
+
+__all__ = ["provide_event_filters"]
+
+
+def _csv(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    return items or None
+
+
+def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
+    if value is None:
+        return None
+    try:
+        parts = tuple(float(v) for v in value.split(","))
+    except ValueError:
+        parts = ()
+    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
+        raise ProblemError(
+            400,
+            "validation_failed",
+            "bbox is minLng,minLat,maxLng,maxLat",
+            errors=[
+                {"field": "bbox", "message": "four numbers, min before max", "source": "query"}
+            ],
+        )
+    return parts  # type: ignore[return-value]
+
+
+async def provide_event_filters(
+    status: Annotated[str | None, QueryParameter(max_length=300)] = None,
+    category: Annotated[str | None, QueryParameter(max_length=1000)] = None,
+    street_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    assignee_org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
+    q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
+    bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    since: FromQuery[datetime | None] = None,
+) -> EventFilters:
+    return EventFilters(
+        status=_csv(status),
+        category=_csv(category),
+        street_id=street_id,
+        assignee_org_id=assignee_org_id,
+        sla_state=sla_state,
+        q=q.strip() if q and q.strip() else None,
+        bbox=_bbox(bbox),
+        since=checked_instant(since, "since", "query"),
+    )
