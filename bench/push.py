@@ -30,18 +30,15 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import multiprocessing  # noqa: E402
 import statistics  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Awaitable, Callable  # noqa: E402
 from multiprocessing.connection import Connection  # noqa: E402
 from typing import Any  # noqa: E402
 
 import httpx  # noqa: E402
 
+from bench._lag import measure, p99  # noqa: E402
 from push import Delivered, PushMessage  # noqa: E402
 from push.fake_fcm import FakeFcm, StaticTokenCredential  # noqa: E402
 from push.fcm import FcmSender  # noqa: E402
-
-_LAG_PROBE_SECONDS = 0.005
 
 
 def _messages(count: int) -> list[PushMessage]:
@@ -81,30 +78,6 @@ def _bare_body(message: PushMessage) -> dict[str, Any]:
             },
         }
     }
-
-
-async def _measure(run: Callable[[], Awaitable[int]]) -> tuple[float, int, list[float]]:
-    """Run `run` while sampling event-loop lag; return seconds, successes, lags (s)."""
-    lags: list[float] = []
-    done = asyncio.Event()
-
-    async def probe() -> None:
-        while not done.is_set():
-            start = time.perf_counter()
-            await asyncio.sleep(_LAG_PROBE_SECONDS)
-            lags.append(time.perf_counter() - start - _LAG_PROBE_SECONDS)
-
-    prober = asyncio.create_task(probe())
-    start = time.perf_counter()
-    ok = await run()
-    elapsed = time.perf_counter() - start
-    done.set()
-    await prober
-    return elapsed, ok, lags
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else 0.0
 
 
 def _serve_fake(conn: Connection, latency: float) -> None:
@@ -162,8 +135,8 @@ async def main(count: int, latency: float, rounds: int, sender_options: dict[str
             )
             # Alternate the two so a noisy neighbour on the machine hits both alike.
             for _ in range(rounds):
-                runs["sender"].append(await _measure(via_sender))
-                runs["bare"].append(await _measure(via_bare))
+                runs["sender"].append(await measure(via_sender))
+                runs["bare"].append(await measure(via_bare))
         finally:
             await sender.close()
             await bare.aclose()
@@ -175,8 +148,8 @@ async def main(count: int, latency: float, rounds: int, sender_options: dict[str
     bare_s = statistics.median(r[0] for r in runs["bare"])
     sender_ok = min(r[1] for r in runs["sender"])
     bare_ok = min(r[1] for r in runs["bare"])
-    sender_lag = statistics.median(_p99(r[2]) for r in runs["sender"])
-    bare_lag = statistics.median(_p99(r[2]) for r in runs["bare"])
+    sender_lag = statistics.median(p99(r[2]) for r in runs["sender"])
+    bare_lag = statistics.median(p99(r[2]) for r in runs["bare"])
     print(
         f"messages: {count}, fake FCM latency: {latency * 1000:.0f} ms per request, "
         f"median of {rounds} alternating rounds"

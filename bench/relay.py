@@ -34,7 +34,6 @@ import multiprocessing  # noqa: E402
 import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from collections.abc import Awaitable, Callable  # noqa: E402
 from multiprocessing.connection import Connection  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -49,40 +48,16 @@ from backend.db.models import Device, PushDelivery, User  # noqa: E402
 from backend.notify.relay import PushRelay, RelayConfig  # noqa: E402
 from backend.notify.service import NotifyService  # noqa: E402
 from backend.orgs.seed import seed_demo  # noqa: E402
+from bench._lag import measure, p99  # noqa: E402
 from push import PushMessage  # noqa: E402
 from push.fake_fcm import FakeFcm, StaticTokenCredential  # noqa: E402
 from push.fcm import FcmSender  # noqa: E402
-
-_LAG_PROBE_SECONDS = 0.005
 
 
 def _serve_fake(conn: Connection, latency: float) -> None:
     with FakeFcm(latency=latency) as fake:
         conn.send((fake.base_url, fake.send_url, fake.project_id, fake.access_token))
         conn.recv()
-
-
-async def _measure(run: Callable[[], Awaitable[int]]) -> tuple[float, int, list[float]]:
-    lags: list[float] = []
-    done = asyncio.Event()
-
-    async def probe() -> None:
-        while not done.is_set():
-            start = time.perf_counter()
-            await asyncio.sleep(_LAG_PROBE_SECONDS)
-            lags.append(time.perf_counter() - start - _LAG_PROBE_SECONDS)
-
-    prober = asyncio.create_task(probe())
-    start = time.perf_counter()
-    ok = await run()
-    elapsed = time.perf_counter() - start
-    done.set()
-    await prober
-    return elapsed, ok, lags
-
-
-def _p99(values: list[float]) -> float:
-    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else 0.0
 
 
 def _bare_body(token: str) -> dict[str, Any]:
@@ -216,8 +191,8 @@ async def main(args: argparse.Namespace) -> None:
         for i in range(args.rounds):
             if i:
                 await reset()
-            runs["relay"].append(await _measure(via_relay))
-            runs["bare"].append(await _measure(via_bare))
+            runs["relay"].append(await measure(via_relay))
+            runs["bare"].append(await measure(via_bare))
     finally:
         await sender.close()
         await bare.aclose()
@@ -228,8 +203,8 @@ async def main(args: argparse.Namespace) -> None:
 
     relay_s = statistics.median(r[0] for r in runs["relay"])
     bare_s = statistics.median(r[0] for r in runs["bare"])
-    relay_lag = statistics.median(_p99(r[2]) for r in runs["relay"])
-    bare_lag = statistics.median(_p99(r[2]) for r in runs["bare"])
+    relay_lag = statistics.median(p99(r[2]) for r in runs["relay"])
+    bare_lag = statistics.median(p99(r[2]) for r in runs["bare"])
     n = args.devices
     print(
         f"database: {db.dialect}, devices: {n} over {len(users)} users, fake FCM latency "
