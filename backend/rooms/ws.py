@@ -68,7 +68,8 @@ def _error(code: str, detail: str, ref: str | None = None) -> str:
 
 async def _receive_text(socket: WebSocket[Any, Any, Any], wait: float) -> str | bytes | None:
     """The next data frame, or None when the client disconnected."""
-    message = await asyncio.wait_for(socket.receive(), wait)
+    async with asyncio.timeout(wait):  # no extra task per frame, unlike wait_for
+        message = await socket.receive()
     if message["type"] == "websocket.disconnect":
         return None
     text = message.get("text")
@@ -117,9 +118,8 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
         on_closed=hub.remove_connection,
     )
     hub.add_connection(conn)
-    conn.start()
     conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
-    pinger = asyncio.create_task(_ping(conn, ctx.settings.ws_ping_seconds))
+    conn.start_pinging(ctx.settings.ws_ping_seconds, PING)
     session = _Session(ctx, rooms, principal, conn)
     try:
         while not conn.closed:
@@ -134,18 +134,11 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        pinger.cancel()
         if conn.closed:
             await conn.done.wait()
         else:
             await conn.stop()
         hub.remove_connection(conn)
-
-
-async def _ping(conn: Connection, every: float) -> None:
-    while not conn.closed:
-        await asyncio.sleep(every)
-        conn.enqueue(PING)
 
 
 class _Session:

@@ -43,6 +43,9 @@ async def test_a_message_reaches_members_once_and_a_resend_gives_the_same_seq(li
     room = await make_room(api)
     dept = await _subscribed(live.ws_url, await api.token("dept01a"), room)
     street = await _subscribed(live.ws_url, await api.token("street01a"), room)
+    hub = live.app.state["ctx"].part("rooms").hub
+    # Served by uvicorn through Litestar's wrappers: fan-out writes to idle sockets directly.
+    assert [c.eager for cs in hub.users.values() for c in cs] == [True, True]
     assert await _send(street, room, "m-1", "桥下积水约30厘米") == 1
     frame = await dept.expect("message", room_id=room)
     msg = frame["message"]
