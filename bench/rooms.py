@@ -25,6 +25,7 @@ import socket
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,12 @@ def serve_ours(port: int, data_dir: str) -> None:
     uvicorn.Server(config).run()
 
 
-def serve_bare(port: int) -> None:
-    """The same frames, broadcast by ``websockets`` itself: no auth, no database."""
+def serve_bare(port: int, template: str | None) -> None:
+    """The same frames, broadcast by ``websockets`` itself: no auth, no database.
+
+    ``template`` is a ``message`` frame our server delivered in its own run: the bare
+    server sends that frame with the seq, id and text of each new message, so both
+    servers compress and write the same bytes per member."""
     import uvloop
     from websockets.asyncio.server import broadcast, serve
     from websockets.exceptions import ConnectionClosed
@@ -109,6 +114,7 @@ def serve_bare(port: int) -> None:
     _raise_nofile()
     members: set[Any] = set()
     seq = 0
+    shape = json.loads(template)["message"] if template else {"kind": "text"}
 
     async def handler(ws: Any) -> None:
         nonlocal seq
@@ -120,7 +126,8 @@ def serve_bare(port: int) -> None:
                     await ws.send(json.dumps({"op": "subscribed", "room_id": frame["room_id"]}))
                 elif frame["op"] == "send":
                     seq += 1
-                    message = {"seq": seq, "kind": "text", "text": frame["text"]}
+                    message = {**shape, "seq": seq, "id": uuid.uuid4().hex, "text": frame["text"]}
+                    message["client_msg_id"] = frame.get("client_msg_id")
                     out = {"op": "message", "room_id": frame["room_id"], "message": message}
                     broadcast(members, json.dumps(out, ensure_ascii=False, separators=(",", ":")))
                     await ws.send(json.dumps({"op": "sent", "seq": seq}))
@@ -143,6 +150,7 @@ class Receivers:
         self.count = 0
         self.want = 0
         self.done = asyncio.Event()
+        self.sample: str | None = None  # one delivered message frame, as it came
 
     def reset(self, want: int) -> None:
         self.latencies, self.count, self.want = [], 0, want
@@ -170,6 +178,8 @@ async def _read(ws: Any, stats: Receivers) -> None:
         async for raw in ws:
             m = TS.search(raw)
             if m is not None:
+                if stats.sample is None:
+                    stats.sample = raw
                 stats.latencies.append(time.monotonic() - float(m.group(1)))
                 stats.count += 1
                 if stats.count >= stats.want:
@@ -235,6 +245,7 @@ async def _phase(
         "msgs_per_s": messages / elapsed,
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
+        "sample": stats.sample,
     }
 
 
@@ -336,13 +347,20 @@ def _ask(parent: Any, clients: Any, cmd: dict[str, Any] | None, seconds: float =
     return parent.recv()
 
 
-def measure(kind: str, members: int, frames: int, data_dir: str, rate: float | None) -> dict:
+def measure(
+    kind: str,
+    members: int,
+    frames: int,
+    data_dir: str,
+    rate: float | None,
+    template: str | None = None,
+) -> dict:
     port = _free_port()
     ctx = mp.get_context("spawn")
     if kind == "ours":
         server = ctx.Process(target=serve_ours, args=(port, data_dir), daemon=True)
     else:
-        server = ctx.Process(target=serve_bare, args=(port,), daemon=True)
+        server = ctx.Process(target=serve_bare, args=(port, template), daemon=True)
     server.start()
     _wait_port(port)
     room, tokens = _room_and_tokens(port) if kind == "ours" else ("bench", None)
@@ -394,7 +412,9 @@ def main() -> None:
         for members in (int(s) for s in args.sizes.split(",")):
             ours = measure("ours", members, args.frames, data_dir, None)
             # The bare server at our half rate too, so both latencies are at one load.
-            bare = measure("bare", members, args.frames, data_dir, ours["half_rate"])
+            # ... broadcasting the very frame ours delivered (same fields, same size).
+            template = ours["burst"]["sample"]
+            bare = measure("bare", members, args.frames, data_dir, ours["half_rate"], template)
             rows.append((ours, bare))
             print(json.dumps({"ours": ours, "bare": bare}), file=sys.stderr)
     print(f"\nrooms fan-out, {os.cpu_count()} cpus, loopback; clients in a separate process\n")
