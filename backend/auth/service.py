@@ -3,6 +3,7 @@ except where a failure must still leave a trace (throttle counters, failed-login
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,7 @@ from backend.auth.passwords import PasswordService
 from backend.auth.principal import Principal
 from backend.auth.tokens import AccessClaims, TokenError, TokenService, hash_refresh_token
 from backend.db.base import utcnow
+from backend.db.engine import on_commit
 from backend.db.models import AuthSession, LoginThrottle, Org, RefreshToken, User
 from backend.errors import ProblemError
 
@@ -51,6 +53,12 @@ class AuthService:
         self.max_failures = max_failures
         self.ip_max_failures = ip_max_failures
         self.window = timedelta(seconds=window_seconds)
+        # Called with a session id once its revocation is committed (open sockets close).
+        self.session_ended: list[Callable[[str], None]] = []
+
+    def _session_ended(self, session_id: str) -> None:
+        for listener in self.session_ended:
+            listener(session_id)
 
     # -- throttling ---------------------------------------------------------------------
     async def _throttle_state(
@@ -179,6 +187,7 @@ class AuthService:
                 ip=ip,
             )
             await session.commit()
+            self._session_ended(auth_session.id)
             raise _unauthenticated("refresh token reused; the session was revoked")
         if row.expires_at <= now:
             raise _unauthenticated("refresh token expired")
@@ -192,6 +201,8 @@ class AuthService:
         if auth_session is not None and auth_session.revoked_at is None:
             auth_session.revoked_at = utcnow()
             auth_session.revoked_reason = "logout"
+            sid = auth_session.id
+            on_commit(session, lambda: self._session_ended(sid))
         audit.record(
             session,
             action="logout",

@@ -122,11 +122,13 @@ class Connection:
         *,
         user_id: str,
         queue_max: int,
+        session_id: str = "",
         on_closed: Callable[[Connection], None] | None = None,
         eager: bool | None = None,
     ) -> None:
         self._send = send
         self.user_id = user_id
+        self.session_id = session_id
         self.queue_max = queue_max
         self.queue: deque[str] = deque()
         self.rooms: dict[str, RoomSub] = {}
@@ -135,6 +137,7 @@ class Connection:
         self.eager = sends_eagerly(send) if eager is None else eager
         self._writer: asyncio.Task[None] | None = None
         self._pinger: asyncio.TimerHandle | None = None
+        self._expiry: asyncio.TimerHandle | None = None
         self._on_closed = on_closed
         self.done = asyncio.Event()
 
@@ -209,12 +212,19 @@ class Connection:
 
         self._pinger = loop.call_later(every, tick)
 
+    def close_after(self, seconds: float, code: int, reason: str) -> None:
+        """Close with ``code`` once ``seconds`` have passed (the token's lifetime)."""
+        self._expiry = asyncio.get_running_loop().call_later(
+            max(0.0, seconds), self.close, code, reason
+        )
+
     def _stop_tasks(self) -> asyncio.Task[None] | None:
-        """Cancel the pings and the writer; returns the writer to wait for."""
+        """Cancel the timers and the writer; returns the writer to wait for."""
         self.queue.clear()
-        if self._pinger is not None:
-            self._pinger.cancel()
-            self._pinger = None
+        for timer in (self._pinger, self._expiry):
+            if timer is not None:
+                timer.cancel()
+        self._pinger = self._expiry = None
         writer, self._writer = self._writer, None
         if writer is not None and not writer.done():
             writer.cancel()

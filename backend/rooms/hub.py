@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import msgspec
 from litestar.channels import ChannelsPlugin, Subscriber
 
-from backend.rooms.connection import CLOSE_SHUTDOWN, Connection, RoomSub
+from backend.rooms.connection import CLOSE_AUTH, CLOSE_SHUTDOWN, Connection, RoomSub
 
 __all__ = ["FetchFrames", "RoomHub"]
 
@@ -32,6 +32,7 @@ log = logging.getLogger("chengyun.rooms.hub")
 
 FetchFrames = Callable[[str, int, int | None], Awaitable[tuple[int, list[tuple[int, str]]]]]
 NOTIFY_CHANNEL = "user-notify"
+SESSION_CHANNEL = "session-ended"
 GAP_WAIT_SECONDS = 0.5
 PRESENCE_DEBOUNCE_SECONDS = 0.2
 # Above this many online members, presence is sent on subscribe only (a full list to
@@ -82,12 +83,18 @@ class RoomHub:
         self._locks: dict[str, asyncio.Lock] = {}
         self._notify_sub: Subscriber | None = None
         self._notify_task: asyncio.Task[None] | None = None
+        self._session_sub: Subscriber | None = None
+        self._session_task: asyncio.Task[None] | None = None
         self.fanout_observer: Callable[[float], None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
         self._notify_sub = await self.channels.subscribe(NOTIFY_CHANNEL)
         self._notify_task = asyncio.create_task(self._consume(self._notify_sub, self._on_notify))
+        self._session_sub = await self.channels.subscribe(SESSION_CHANNEL)
+        self._session_task = asyncio.create_task(
+            self._consume(self._session_sub, self._on_session_ended)
+        )
 
     def close_all_now(self, code: int = CLOSE_SHUTDOWN) -> list[Connection]:
         conns = [c for cs in self.users.values() for c in cs]
@@ -104,10 +111,13 @@ class RoomHub:
         await self.close_all()
         for lr in list(self.rooms.values()):
             await self._drop_room(lr)
-        if self._notify_sub is not None:
-            await self.channels.unsubscribe(self._notify_sub, NOTIFY_CHANNEL)
-        if self._notify_task is not None:
-            await asyncio.wait([self._notify_task], timeout=1)
+        subs = ((self._notify_sub, NOTIFY_CHANNEL), (self._session_sub, SESSION_CHANNEL))
+        for sub, channel in subs:
+            if sub is not None:
+                await self.channels.unsubscribe(sub, channel)
+        tasks = [t for t in (self._notify_task, self._session_task) if t is not None]
+        if tasks:
+            await asyncio.wait(tasks, timeout=1)
 
     @property
     def open_sockets(self) -> int:
@@ -247,6 +257,11 @@ class RoomHub:
         payload = b"E" + exclude.encode() + b"\n" + _enc.encode(frame)
         self.channels.publish(payload, room_channel(room_id))
 
+    def end_session(self, session_id: str) -> None:
+        """A login session ended (logout, a reused refresh token): close its sockets on
+        every process with 4001. Called after the revocation commits."""
+        self.channels.publish(session_id.encode(), SESSION_CHANNEL)
+
     def publish_notification(self, user_id: str, notification: dict[str, object]) -> None:
         frame = _enc.encode({"op": "notification", "notification": notification})
         self.channels.publish(user_id.encode() + b"\n" + frame, NOTIFY_CHANNEL)
@@ -263,6 +278,12 @@ class RoomHub:
             text = frame.decode()
             for conn in list(conns):
                 conn.enqueue(text)
+
+    def _on_session_ended(self, payload: bytes) -> None:
+        session_id = payload.decode()
+        for conns in list(self.users.values()):
+            for conn in [c for c in conns if c.session_id == session_id]:
+                conn.close(CLOSE_AUTH, "session ended")
 
     def _on_room(self, lr: LocalRoom, payload: bytes) -> None:
         kind, body = payload[:1], payload[1:]

@@ -168,5 +168,6 @@ def install(ctx: AppContext) -> Rooms:
         await rooms.post_system(session, room, text, now)
 
     ctx.part("events").hooks.action.append(on_action)
+    ctx.auth.session_ended.append(hub.end_session)
     ctx.part("jobs").every("instruction_reminders", s.instruction_sweep_seconds, instruction_sweep)
     return rooms

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 import msgspec
@@ -16,6 +17,7 @@ from litestar import WebSocket, websocket
 from litestar.exceptions import WebSocketDisconnect
 
 from backend.auth.principal import Principal
+from backend.auth.tokens import AccessClaims, TokenError
 from backend.context import AppContext
 from backend.db.engine import drop_after_commit, run_after_commit
 from backend.errors import ProblemError
@@ -76,7 +78,9 @@ async def _receive_text(socket: WebSocket[Any, Any, Any], wait: float) -> str | 
     return text if text is not None else message.get("bytes") or b""
 
 
-async def _authenticate(ctx: AppContext, socket: WebSocket[Any, Any, Any]) -> Principal | None:
+async def _authenticate(
+    ctx: AppContext, socket: WebSocket[Any, Any, Any]
+) -> tuple[Principal, AccessClaims] | None:
     try:
         raw = await _receive_text(socket, ctx.settings.ws_auth_seconds)
     except TimeoutError:
@@ -92,9 +96,10 @@ async def _authenticate(ctx: AppContext, socket: WebSocket[Any, Any, Any]) -> Pr
         await socket.close(CLOSE_AUTH, "the first frame must be auth")
         return None
     try:
+        claims = ctx.auth.tokens.decode_access(frame.token)
         async with ctx.db.read_sessions() as session:
-            return await ctx.auth.authenticate(session, frame.token)
-    except ProblemError:
+            return await ctx.auth.authenticate(session, frame.token, claims), claims
+    except (TokenError, ProblemError):
         await socket.close(CLOSE_AUTH, "invalid or expired token")
         return None
 
@@ -108,15 +113,20 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     if not origin_allowed(socket, ctx.settings.allowed_origins):
         await socket.close(CLOSE_ORIGIN, "origin not allowed")
         return
-    principal = await _authenticate(ctx, socket)
-    if principal is None:
+    authenticated = await _authenticate(ctx, socket)
+    if authenticated is None:
         return
+    principal, claims = authenticated
     conn = Connection(
         socket.send,
         user_id=principal.id,
+        session_id=principal.session_id,
         queue_max=ctx.settings.ws_queue_max,
         on_closed=hub.remove_connection,
     )
+    # The socket lives no longer than its token: the client refreshes and reconnects with
+    # since_seq. A logout ends it at once (the hub hears of it on every process).
+    conn.close_after(claims.expires_at.timestamp() - time.time(), CLOSE_AUTH, "token expired")
     hub.add_connection(conn)
     conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
     conn.start_pinging(ctx.settings.ws_ping_seconds, PING)

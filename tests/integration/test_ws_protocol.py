@@ -107,3 +107,37 @@ async def test_send_rate_limit_per_user_answers_rate_limited(live: Any) -> None:
     assert (err["code"], err["ref"]) == ("rate_limited", "r3")
     r = await live.api.get("district01", f"/rooms/{room}")
     assert r.json()["last_seq"] == 3
+
+
+async def test_a_socket_closes_4001_when_its_token_expires(live: Any) -> None:
+    auth = live.app.state["ctx"].auth
+    auth.tokens.access_seconds = 2  # the token is minted with this lifetime
+    r = await live.api.client.post(
+        "/api/v1/auth/login", json={"username": "street01a", "password": "chengyun-demo"}
+    )
+    ws = await connect(live.ws_url, r.json()["access_token"])  # accepted: it got `ready`
+    await ws.send(op="ping")
+    await ws.expect("pong")
+    assert await ws.closed_with(timeout=10) == 4001
+    assert ws.close_reason == "token expired"
+
+
+async def test_logout_closes_that_sessions_sockets_and_no_others(live: Any) -> None:
+    async def login() -> str:
+        r = await live.api.client.post(
+            "/api/v1/auth/login", json={"username": "dept01a", "password": "chengyun-demo"}
+        )
+        return str(r.json()["access_token"])
+
+    phone, tablet = await login(), await login()  # one user, two sessions
+    on_phone = await connect(live.ws_url, phone)
+    on_tablet = await connect(live.ws_url, tablet)
+    r = await live.api.client.post(
+        "/api/v1/auth/logout", headers={"Authorization": f"Bearer {phone}"}
+    )
+    assert r.status_code == 204
+    assert await on_phone.closed_with() == 4001
+    assert on_phone.close_reason == "session ended"
+    await on_tablet.send(op="ping")
+    await on_tablet.expect("pong")
+    await on_tablet.close()

@@ -18,6 +18,7 @@ class WS:
     def __init__(self, conn: ClientConnection) -> None:
         self.conn = conn
         self.seen: list[dict[str, Any]] = []
+        self.close_reason: str | None = None
 
     async def send(self, **frame: Any) -> None:
         await self.conn.send(json.dumps(frame, ensure_ascii=False))
@@ -54,6 +55,7 @@ class WS:
                 while True:
                     await self.conn.recv()
             except websockets.ConnectionClosed as exc:
+                self.close_reason = exc.rcvd.reason if exc.rcvd else None
                 return exc.rcvd.code if exc.rcvd else None
 
     async def close(self) -> None:
