@@ -282,3 +282,83 @@ async def test_two_servers_on_redis_share_a_room(settings: Settings, clock: Any)
             assert set(presence["online"]) == {await me(api, "dept01a"), await me(api, "street01a")}
             await on_one.close()
             await on_two.close()
+
+
+async def _start_server_process(settings: Settings) -> tuple[Any, str]:
+    """``chengyun serve`` in its own OS process, sharing the test's database and Redis."""
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "CHENGYUN_ENV": "test",
+        "CHENGYUN_DATABASE_URL": settings.database_url,
+        "CHENGYUN_DATA_DIR": str(settings.data_dir),
+        "CHENGYUN_REDIS_URL": str(REDIS_URL),
+        "CHENGYUN_SECRET_KEY": settings.secret_key,
+        "CHENGYUN_SCHEDULER": "off",
+        "CHENGYUN_PUSH_SENDER": "memory",
+        "CHENGYUN_PASSWORD_PROFILE": "fast",
+        "CHENGYUN_LOG_LEVEL": "WARNING",
+    }
+    code = "import sys; from backend.cli import main; sys.exit(main(sys.argv[1:]))"
+    proc = subprocess.Popen(  # noqa: ASYNC220, S603 - our own interpreter and CLI
+        [sys.executable, "-c", code, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    async with httpx.AsyncClient(base_url=base) as c, asyncio.timeout(60):
+        while True:  # poll readiness (the process imports and builds its app first)
+            assert proc.poll() is None, "the server process exited"
+            try:
+                if (await c.get("/api/v1/health/ready")).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    return proc, f"ws://127.0.0.1:{port}"
+
+
+@pytest.mark.skipif(not REDIS_URL, reason="needs CHENGYUN_TEST_REDIS_URL")
+async def test_two_server_processes_on_redis_share_a_room_and_sigterm_closes_1001(
+    settings: Settings,
+) -> None:
+    import signal
+
+    import httpx
+
+    from tests.conftest import Api
+
+    procs: list[Any] = []
+    try:
+        for _ in range(2):
+            procs.append(await _start_server_process(settings))
+        (one, url1), (_, url2) = procs
+        async with httpx.AsyncClient(base_url=url1.replace("ws://", "http://")) as c:
+            api = Api(client=c, tokens={})
+            room = await make_room(api)
+            on_two = await _subscribed(url2, await api.token("dept01a"), room)
+            on_one = await _subscribed(url1, await api.token("street01a"), room)
+            assert await _send(on_one, room, "p1", "一号进程发出") == 1
+            frame = await on_two.expect("message", room_id=room)
+            assert frame["message"]["text"] == "一号进程发出"
+            await on_two.send(op="send", room_id=room, client_msg_id="p2", kind="text", text="二")
+            assert await on_one.messages(room, 2) == [1, 2]
+            one.send_signal(signal.SIGTERM)
+            assert await on_one.closed_with(timeout=15) == 1001
+            await asyncio.to_thread(one.wait, 15)
+            # The other process goes on serving the room.
+            await on_two.send(op="send", room_id=room, client_msg_id="p3", kind="text", text="三")
+            assert (await on_two.expect("sent", client_msg_id="p3"))["seq"] == 3
+            await on_two.close()
+    finally:
+        for proc, _ in procs:
+            if proc.poll() is None:
+                proc.kill()
+            await asyncio.to_thread(proc.wait, 15)
