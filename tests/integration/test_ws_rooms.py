@@ -254,36 +254,6 @@ async def test_server_pings_and_closes_a_silent_socket(app: Any, overrides: dict
         assert await ws.closed_with(timeout=5) == 4000
 
 
-@pytest.mark.skipif(not REDIS_URL, reason="needs CHENGYUN_TEST_REDIS_URL")
-async def test_two_servers_on_redis_share_a_room(settings: Settings, clock: Any) -> None:
-    import httpx
-
-    from backend.app import create_app
-    from tests.conftest import Api
-
-    shared = settings.with_overrides(redis_url=REDIS_URL)
-    one, two = create_app(shared), create_app(shared)
-    for a in (one, two):
-        a.state["ctx"].clock = clock
-    async with serving(one) as url1, serving(two) as url2:
-        async with httpx.AsyncClient(base_url=url1.replace("ws://", "http://")) as c:
-            api = Api(client=c, tokens={})
-            room = await make_room(api)
-            on_two = await _subscribed(url2, await api.token("dept01a"), room)
-            on_one = await _subscribed(url1, await api.token("street01a"), room)
-            assert await _send(on_one, room, "r1", "一号进程发出") == 1
-            frame = await on_two.expect("message", room_id=room)
-            assert frame["message"]["text"] == "一号进程发出"
-            await on_two.send(op="send", room_id=room, client_msg_id="r2", kind="text", text="二号")
-            assert await on_one.messages(room, 2) == [1, 2]
-            presence = await on_one.expect("presence", timeout=5)
-            while len(presence["online"]) < 2:
-                presence = await on_one.expect("presence", timeout=5)
-            assert set(presence["online"]) == {await me(api, "dept01a"), await me(api, "street01a")}
-            await on_one.close()
-            await on_two.close()
-
-
 async def _start_server_process(settings: Settings) -> tuple[Any, str]:
     """``chengyun serve`` in its own OS process, sharing the test's database and Redis."""
     import subprocess
@@ -350,6 +320,11 @@ async def test_two_server_processes_on_redis_share_a_room_and_sigterm_closes_100
             assert frame["message"]["text"] == "一号进程发出"
             await on_two.send(op="send", room_id=room, client_msg_id="p2", kind="text", text="二")
             assert await on_one.messages(room, 2) == [1, 2]
+            # Presence spans the processes: each announces its own members on the channel.
+            presence = await on_one.expect("presence", timeout=5)
+            while len(presence["online"]) < 2:
+                presence = await on_one.expect("presence", timeout=5)
+            assert set(presence["online"]) == {await me(api, "dept01a"), await me(api, "street01a")}
             one.send_signal(signal.SIGTERM)
             assert await on_one.closed_with(timeout=15) == 1001
             await asyncio.to_thread(one.wait, 15)
