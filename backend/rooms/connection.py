@@ -27,7 +27,7 @@ __all__ = [
     "CLOSE_SHUTDOWN",
     "CLOSE_SLOW",
     "Connection",
-    "sends_eagerly",
+    "direct_send",
 ]
 
 log = logging.getLogger("chengyun.ws")
@@ -46,21 +46,23 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 _GONE = (OSError, RuntimeError, WebSocketDisconnect)
 
 
-def sends_eagerly(send: Any, depth: int = 4) -> bool:
-    """Whether ``send`` may be started outside the socket's own task.
+def direct_send(send: Any, depth: int = 4) -> Send | None:
+    """The send that fan-out may start outside the socket's own task, or None.
 
-    True for uvicorn's WebSocket protocols, which write synchronously unless the transport
-    is paused and bind nothing to the calling task, seen through Litestar's pass-through
-    wrappers (connection state, exception middleware). Any other send (another server,
-    anyio cancel scopes, a middleware we do not know) always goes through the writer task.
+    That is uvicorn's WebSocket protocol ``send``, which writes synchronously unless the
+    transport is paused and binds nothing to the calling task, found under Litestar's
+    pass-through wrappers (connection state, exception middleware), which it then skips:
+    the protocol itself refuses a send after a disconnect. Any other send (another server,
+    anyio cancel scopes, a middleware we do not know) gives None: the writer task path.
     """
     owner = getattr(send, "__self__", None)
     if owner is not None:
-        return type(owner).__module__.startswith("uvicorn.protocols.websockets.")
+        uvicorn = type(owner).__module__.startswith("uvicorn.protocols.websockets.")
+        return send if uvicorn else None  # type: ignore[no-any-return]
     if depth == 0 or not getattr(send, "__module__", "").startswith("litestar."):
-        return False
+        return None
     sends = [f for f in _closed_over(send) if callable(f) and not isinstance(f, type)]
-    return len(sends) == 1 and sends_eagerly(sends[0], depth - 1)
+    return direct_send(sends[0], depth - 1) if len(sends) == 1 else None
 
 
 def _closed_over(fn: Any) -> list[Any]:
@@ -124,7 +126,7 @@ class Connection:
         queue_max: int,
         session_id: str = "",
         on_closed: Callable[[Connection], None] | None = None,
-        eager: bool | None = None,
+        direct: Send | None = None,
     ) -> None:
         self._send = send
         self.user_id = user_id
@@ -134,12 +136,17 @@ class Connection:
         self.rooms: dict[str, RoomSub] = {}
         self.closed = False
         self.close_code: int | None = None
-        self.eager = sends_eagerly(send) if eager is None else eager
+        # Set: a frame for an idle socket is written at once through this (``direct_send``).
+        self._direct = direct
         self._writer: asyncio.Task[None] | None = None
         self._pinger: asyncio.TimerHandle | None = None
         self._expiry: asyncio.TimerHandle | None = None
         self._on_closed = on_closed
         self.done = asyncio.Event()
+
+    @property
+    def eager(self) -> bool:
+        return self._direct is not None
 
     @property
     def backlog(self) -> bool:
@@ -150,8 +157,8 @@ class Connection:
         if self.closed:
             return
         if self._writer is None:
-            if self.eager:
-                self._send_eagerly(text)
+            if self._direct is not None:
+                self._send_eagerly(self._direct, text)
                 return
             self.queue.append(text)
             self._writer = asyncio.get_running_loop().create_task(self._write_loop(None))
@@ -162,8 +169,8 @@ class Connection:
             return
         self.queue.append(text)
 
-    def _send_eagerly(self, text: str) -> None:
-        coro = self._send({"type": "websocket.send", "text": text})
+    def _send_eagerly(self, direct: Send, text: str) -> None:
+        coro = direct({"type": "websocket.send", "text": text})
         try:
             suspended_on = coro.send(None)  # type: ignore[attr-defined]
         except StopIteration:

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from backend.rooms.connection import CLOSE_SLOW, Connection, sends_eagerly
+from backend.rooms.connection import CLOSE_SLOW, Connection, direct_send
 
 
 class FakeAsgiSocket:
@@ -38,9 +38,11 @@ class FakeAsgiSocket:
                 await self._changed.wait()
 
 
-def _conn(sock: FakeAsgiSocket, **kw: Any) -> Connection:
-    kw.setdefault("eager", True)
-    return Connection(sock.send, user_id="u1", queue_max=kw.pop("queue_max", 8), **kw)
+def _conn(sock: FakeAsgiSocket, eager: bool = True, **kw: Any) -> Connection:
+    direct = sock.send if eager else None
+    return Connection(
+        sock.send, user_id="u1", queue_max=kw.pop("queue_max", 8), direct=direct, **kw
+    )
 
 
 async def test_a_frame_to_an_idle_socket_is_written_before_enqueue_returns() -> None:
@@ -126,10 +128,23 @@ async def test_only_uvicorn_websocket_sends_are_started_outside_the_socket_task(
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
     protocol = object.__new__(WebSocketsSansIOProtocol)
-    assert sends_eagerly(protocol.send)
-    assert not sends_eagerly(FakeAsgiSocket().send)
+    assert direct_send(protocol.send) == protocol.send
+
+    def litestar_wrapper(send: Any) -> Any:
+        async def wrapped(message: dict[str, Any]) -> None:
+            await send(message)
+
+        wrapped.__module__ = "litestar.connection.websocket"
+        return wrapped
+
+    # Under Litestar's pass-through wrappers, the protocol's own send is found.
+    assert direct_send(litestar_wrapper(litestar_wrapper(protocol.send))) == protocol.send
+    assert direct_send(FakeAsgiSocket().send) is None
+    assert direct_send(litestar_wrapper(FakeAsgiSocket().send)) is None
 
     async def plain(message: dict[str, Any]) -> None:
         return None
 
-    assert not sends_eagerly(plain)
+    assert direct_send(plain) is None
+    plain.__module__ = "litestar.middleware"
+    assert direct_send(plain) is None  # wraps nothing
