@@ -2,8 +2,9 @@
 
 Two ``chengyun serve --workers 2`` replicas (four worker processes: compose's replicas,
 each also in uvicorn's multi-process mode, so both ways of sharing a port are covered)
-on a fresh PostgreSQL database and Redis db 14, behind nginx with a config derived from deploy/nginx.conf (no
-nginx on PATH: the client round-robins over the replica ports). It checks that
+on a fresh PostgreSQL database and Redis db 14, behind nginx with a config derived from
+deploy/nginx.conf (no nginx on PATH: the client round-robins over the replica ports).
+It checks that
 a. ``/api/v1/health/ready`` answers 200 through the front port;
 b. 16 room sockets through the front, and more on each replica until every worker serves
    some, all get a message sent on one of them;
