@@ -196,8 +196,13 @@ class RoomHub:
         lr.local_users[conn.user_id] += 1
         if lr.local_users[conn.user_id] == 1:
             self._presence_dirty(lr, announce=True)
-        if since_seq is None:
-            last_seq, frames = await self.fetch_frames(room_id, -1, None)
+        # Read with no await since the socket joined lr.conns: every seq after
+        # ``delivered`` reaches it through fan-out (held in sub.pending until the switch
+        # below), so a live-only subscribe, or a client already there, reads no database.
+        delivered = lr.delivered
+        assert delivered is not None
+        if since_seq is None or since_seq == delivered:
+            last_seq, frames = delivered, []
         else:
             last_seq, frames = await self.fetch_frames(room_id, since_seq, replay_max)
         recovered = True

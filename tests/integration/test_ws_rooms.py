@@ -118,6 +118,33 @@ async def test_reconnect_with_last_seq_gets_all_500_in_order_exactly_once(live: 
     await sender.close()
 
 
+async def test_a_client_at_the_head_or_live_only_gets_the_head_and_then_only_new(
+    live: Any,
+) -> None:
+    api = live.api
+    room = await make_room(api)
+    sender = await _subscribed(live.ws_url, await api.token("street01a"), room)
+    for n in (1, 2, 3):
+        assert await _send(sender, room, f"h{n}", f"第{n}条") == n
+    token = await api.token("dept01a")
+    last = 3
+    for since in (3, None):  # already has everything / wants only what comes next
+        ws = await connect(live.ws_url, token)
+        frame: dict[str, Any] = {"op": "subscribe", "room_id": room}
+        if since is not None:
+            frame["since_seq"] = since
+        await ws.send(**frame)
+        head = await ws.expect("subscribed", room_id=room)
+        assert (head["last_seq"], head["recovered"]) == (last, True)
+        seq = await _send(sender, room, f"next-{since}", "之后")
+        assert seq == last + 1
+        assert await ws.messages(room, 1) == [seq]
+        last = seq
+        assert [f["message"]["seq"] for f in ws.seen if f["op"] == "message"] == [seq]
+        await ws.close()
+    await sender.close()
+
+
 async def test_missing_more_than_the_replay_limit_says_not_recovered(live: Any, app: Any) -> None:
     api = live.api
     room = await make_room(api)
