@@ -12,6 +12,7 @@ from backend.db.models import Category, Org, User
 from backend.mapping.demo import seed_map_features
 from backend.orgs.demo_catalogue import AUTO_DISPATCH
 from backend.orgs.demo_data import DemoDistrict, build_demo_district
+from backend.orgs.service import set_ancestry
 from backend.settings import DEMO_PASSWORD
 
 __all__ = ["SeedReport", "seed_demo"]
@@ -42,13 +43,7 @@ async def seed_demo(session: AsyncSession, passwords: PasswordService) -> SeedRe
         )
         session.add(org)
         await session.flush()
-        # Denormalised ancestry, so visibility needs no recursive query.
-        if d.type == "street":
-            org.street_id = org.id
-        elif d.type == "community" and parent is not None:
-            org.street_id, org.community_id = parent.id, org.id
-        elif d.type == "grid" and parent is not None:
-            org.street_id, org.community_id = parent.street_id, parent.id
+        set_ancestry(org, parent)
         existing[d.code] = org
         orgs_added += 1
 

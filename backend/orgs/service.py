@@ -38,7 +38,22 @@ __all__ = [
     "org_out",
     "org_tree",
     "orgs_by_id",
+    "set_ancestry",
 ]
+
+
+def set_ancestry(org: Org, parent: Org | None) -> None:
+    """Fill a new org's denormalised ``street_id``/``community_id`` from its parent.
+
+    ``org.id`` must be set (flushed, or given). Visibility and event filters read these
+    columns instead of walking the tree, so every writer of orgs goes through here.
+    """
+    if org.type == "street":
+        org.street_id = org.id
+    elif org.type == "community" and parent is not None:
+        org.street_id, org.community_id = parent.id, org.id
+    elif org.type == "grid" and parent is not None:
+        org.street_id, org.community_id = parent.street_id, parent.id
 
 
 def org_out(org: Org) -> OrgOut:
