@@ -1,4 +1,4 @@
-"""The ``chengyun`` command: serve, migrate, seed-demo, create-user, openapi."""
+"""The ``chengyun`` command: serve, migrate, seed-demo, import-district, create-user, openapi."""
 
 from __future__ import annotations
 
@@ -9,8 +9,14 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backend.settings import DEMO_PASSWORD, Settings, SettingsError
+
+if TYPE_CHECKING:
+    from backend.orgs.district_file import DecodedDistrict
+    from backend.orgs.district_import import DistrictPlan
 
 __all__ = ["main"]
 
@@ -58,6 +64,56 @@ async def _seed(settings: Settings) -> None:
     for role, names in by_role.items():
         shown = ", ".join(names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
         print(f"  {role:<20} {shown}")
+
+
+def _import_district(settings: Settings, args: argparse.Namespace) -> int:
+    from backend.orgs.district_file import decode_district
+    from backend.orgs.district_import import DistrictImportError
+
+    try:
+        decoded = decode_district(Path(args.file).read_bytes())
+    except OSError as exc:
+        raise SettingsError(f"cannot read {args.file}: {exc.strerror}") from exc
+    try:
+        plan = asyncio.run(_plan_and_apply(settings, decoded, write=not args.dry_run))
+    except DistrictImportError as exc:
+        print(f"chengyun: {args.file} refused, nothing written:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 2
+    if not plan.changes:
+        print(f"{args.file}: nothing to change, the database already matches it")
+    elif args.dry_run:
+        print(f"dry run of {args.file}, nothing written; an import would make these changes:")
+    else:
+        print(f"imported {args.file} in one transaction:")
+    for change in plan.changes:
+        print(f"  {change.describe()}")
+    for kind, label in (("org", "orgs"), ("category", "categories")):
+        n = plan.counts(kind)
+        print(f"{label}: {n['added']} added, {n['updated']} updated, {n['unchanged']} unchanged")
+    if plan.changes and not args.dry_run:
+        print("restart running servers: each keeps its grid index until it restarts")
+    return 0
+
+
+async def _plan_and_apply(
+    settings: Settings, decoded: DecodedDistrict, *, write: bool
+) -> DistrictPlan:
+    from backend.db.engine import Database
+    from backend.orgs.district_import import apply_district, plan_district
+
+    db = Database(settings.resolved_database_url)
+    try:
+        # A dry run only reads (on SQLite it then takes no write lock).
+        async with (db.sessions if write else db.read_sessions)() as session:
+            plan = await plan_district(session, decoded)
+            if write:
+                await apply_district(session, plan)
+                await session.commit()
+    finally:
+        await db.dispose()
+    return plan
 
 
 async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
@@ -161,6 +217,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("seed-demo", help="load the demo district (idempotent)")
     sub.add_parser("openapi", help="print the OpenAPI document")
+    imp = sub.add_parser(
+        "import-district",
+        help="load or update the district's orgs, grids and categories from a JSON file",
+    )
+    imp.add_argument("file", help="the district file (docs/operations.md)")
+    imp.add_argument("--dry-run", action="store_true", help="check and show, write nothing")
     cu = sub.add_parser("create-user", help="create a user (or --reset an existing one)")
     cu.add_argument("username")
     cu.add_argument("--role", required=True)
@@ -184,6 +246,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 _migrate(settings)
             case "seed-demo":
                 asyncio.run(_seed(settings))
+            case "import-district":
+                return _import_district(settings, args)
             case "create-user":
                 asyncio.run(_create_user(settings, args))
             case "openapi":
