@@ -12,11 +12,11 @@ from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
 from backend.auth.principal import Principal
+from backend.common.geometry import parse_bbox
 from backend.common.pagination import strict_body
 from backend.db.models import MapFeature
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
-from backend.mapping.geometry import parse_bbox
 from backend.mapping.service import (
     LAYERS,
     Checked,

@@ -9,9 +9,9 @@ from shapely.geometry import LineString, Point, mapping
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.common.geometry import parse_geometry
 from backend.db.base import utcnow
 from backend.db.models import MapFeature
-from backend.mapping.geometry import parse_geometry
 from backend.orgs.demo_data import build_demo_district
 
 __all__ = ["DEMO_FEATURES", "demo_features", "seed_map_features"]

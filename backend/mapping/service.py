@@ -17,9 +17,9 @@ from shapely.geometry import box, shape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.common.geometry import GeometryError, circle_bbox, distance_m, parse_geometry
 from backend.db.models import MapFeature
 from backend.errors import ProblemError
-from backend.mapping.geometry import GeometryError, circle_bbox, distance_m, parse_geometry
 from schemas.mapping import FeatureIn, FeatureOut, LayerOut
 
 __all__ = [

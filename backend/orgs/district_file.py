@@ -16,7 +16,7 @@ from typing import Any, Generic, TypeVar
 import msgspec
 from shapely.geometry.base import BaseGeometry
 
-from backend.mapping.geometry import GeometryError, parse_geometry
+from backend.common.geometry import GeometryError, parse_geometry
 from schemas.orgs import DistrictCategoryIn, DistrictFileIn, DistrictOrgIn
 
 __all__ = [
