@@ -28,6 +28,32 @@ def _migrate(settings: Settings) -> None:
     print(f"schema is up to date ({_redact(settings.resolved_database_url)})")
 
 
+def _require_schema(settings: Settings) -> None:
+    """Refuse to work on a database that is unreachable or not migrated, in one line
+    instead of a traceback (or, for ``serve``, a server answering 500 to everything)."""
+    from sqlalchemy.exc import DBAPIError
+
+    from backend.db.engine import Database
+    from backend.db.migrate import SchemaBehind, check_schema
+
+    async def check() -> None:
+        db = Database(settings.resolved_database_url)
+        try:
+            await check_schema(db.engine)
+        finally:
+            await db.dispose()
+
+    where = _redact(settings.resolved_database_url)
+    try:
+        asyncio.run(check())
+    except SchemaBehind as exc:
+        raise SettingsError(f"{where}: {exc}") from exc
+    except (DBAPIError, OSError) as exc:
+        reason = getattr(exc, "orig", None) or exc
+        hint = " (a new database? run `chengyun migrate` first)" if "sqlite" in where else ""
+        raise SettingsError(f"cannot reach the database {where}: {reason}{hint}") from exc
+
+
 def _redact(url: str) -> str:
     if "@" in url and "://" in url:
         scheme, rest = url.split("://", 1)
@@ -183,6 +209,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     if args.demo:
         _migrate(settings)
         asyncio.run(_seed(settings))
+    else:
+        _require_schema(settings)
     from backend.rooms.serving import serve
 
     # One process builds its app here; with --workers each worker builds its own.
@@ -245,10 +273,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "migrate":
                 _migrate(settings)
             case "seed-demo":
+                if settings.is_production:
+                    raise SettingsError("seed-demo refuses to run in production (demo passwords)")
+                _require_schema(settings)
                 asyncio.run(_seed(settings))
             case "import-district":
+                _require_schema(settings)
                 return _import_district(settings, args)
             case "create-user":
+                _require_schema(settings)
                 asyncio.run(_create_user(settings, args))
             case "openapi":
                 _openapi(settings)

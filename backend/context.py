@@ -42,5 +42,12 @@ class AppContext:
         async with self.db.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
 
+    async def _schema_probe(self) -> None:
+        from backend.db.migrate import check_schema
+
+        await check_schema(self.db.engine)
+
     def readiness_probes(self) -> dict[str, Probe]:
-        return {"database": self._db_probe, **self.probes}
+        # "schema": migrated to this code's revisions (a replica of an older release stays
+        # ready when the schema is ahead of it, during a rolling upgrade).
+        return {"database": self._db_probe, "schema": self._schema_probe, **self.probes}

@@ -186,7 +186,7 @@ async def test_health_and_openapi_need_no_token(client: Any) -> None:
     assert (await client.get("/api/v1/health/live")).json()["status"] == "ok"
     ready = await client.get("/api/v1/health/ready")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "media_store": "ok"}
+    assert ready.json()["checks"] == {"database": "ok", "schema": "ok", "media_store": "ok"}
     doc = await client.get("/schema/openapi.json")
     assert doc.status_code == 200
     assert doc.json()["info"]["title"].startswith("chengyun")
@@ -201,3 +201,55 @@ async def test_ready_is_503_when_a_dependency_is_down(client: Any, app: Any) -> 
     assert r.status_code == 503
     assert r.headers["retry-after"] == "5"
     assert r.json()["checks"]["media_store"] == "down"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["seed-demo"],
+        ["serve", "--port", "9"],
+        ["import-district", "docs/examples/district.json"],
+        ["create-user", "ops2", "--role", "admin", "--org-code", "420111", "--password", "x" * 12],
+    ],
+)
+def test_commands_refuse_a_database_that_is_missing_or_not_migrated_in_one_line(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.delenv("CHENGYUN_DATABASE_URL", raising=False)
+    monkeypatch.setenv("CHENGYUN_DATA_DIR", str(tmp_path / "not" / "there"))
+    assert cli_main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("chengyun: cannot reach the database") and "\n" not in err
+    assert "chengyun migrate" in err
+    monkeypatch.setenv("CHENGYUN_DATA_DIR", str(tmp_path))  # a directory, no schema yet
+    assert cli_main(command) == 2
+    err = capsys.readouterr().err.strip()
+    assert "the database schema is not up to date" in err and "run `chengyun migrate`" in err
+
+
+async def test_ready_is_503_when_the_schema_is_behind_the_code(client: Any, app: Any) -> None:
+    db = app.state["ctx"].db
+    async with db.engine.begin() as conn:  # as if the rooms migration had not run yet
+        await conn.execute(
+            text("UPDATE alembic_version SET version_num = '0001' WHERE version_num = 'rooms_0001'")
+        )
+    r = await client.get("/api/v1/health/ready")
+    assert r.status_code == 503
+    assert r.json()["checks"]["schema"] == "down"
+    assert r.json()["checks"]["database"] == "ok"
+
+
+def test_a_schema_ahead_of_the_code_is_not_reported_missing() -> None:
+    from backend.db.migrate import missing_revisions
+
+    everything = missing_revisions(None)  # no alembic_version table: every head
+    assert "rooms_0001" in everything and "stats_0002" in everything
+    assert missing_revisions(everything) == []
+    assert missing_revisions(["0001"]) == everything
+    behind = [h for h in everything if h != "stats_0002"] + ["stats_0001"]
+    assert missing_revisions(behind) == ["stats_0002"]
+    # A revision this release does not know: a newer release migrated (rolling upgrade).
+    assert missing_revisions([*everything, "rooms_0002_from_the_future"]) == []
