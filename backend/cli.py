@@ -44,14 +44,18 @@ def _require_schema(settings: Settings) -> None:
             await db.dispose()
 
     where = _redact(settings.resolved_database_url)
+    if where.startswith("sqlite"):
+        path = where.split("///", 1)[-1]
+        if path and path != ":memory:" and not Path(path).is_file():
+            # Not opened: SQLite would create an empty file there.
+            raise SettingsError(f"no database at {path}: run `chengyun migrate` first")
     try:
         asyncio.run(check())
     except SchemaBehind as exc:
         raise SettingsError(f"{where}: {exc}") from exc
     except (DBAPIError, OSError) as exc:
         reason = getattr(exc, "orig", None) or exc
-        hint = " (a new database? run `chengyun migrate` first)" if "sqlite" in where else ""
-        raise SettingsError(f"cannot reach the database {where}: {reason}{hint}") from exc
+        raise SettingsError(f"cannot reach the database {where}: {reason}") from exc
 
 
 def _redact(url: str) -> str:

@@ -222,9 +222,14 @@ def test_commands_refuse_a_database_that_is_missing_or_not_migrated_in_one_line(
     monkeypatch.setenv("CHENGYUN_DATA_DIR", str(tmp_path / "not" / "there"))
     assert cli_main(command) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("chengyun: cannot reach the database") and "\n" not in err
-    assert "chengyun migrate" in err
-    monkeypatch.setenv("CHENGYUN_DATA_DIR", str(tmp_path))  # a directory, no schema yet
+    assert err.startswith("chengyun: no database at") and "\n" not in err
+    assert "run `chengyun migrate` first" in err
+    assert not (tmp_path / "not").exists()  # nothing created on the way
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "chengyun.db") as conn:  # a database, never migrated
+        conn.execute("CREATE TABLE notes (text TEXT)")
+    monkeypatch.setenv("CHENGYUN_DATA_DIR", str(tmp_path))
     assert cli_main(command) == 2
     err = capsys.readouterr().err.strip()
     assert "the database schema is not up to date" in err and "run `chengyun migrate`" in err
