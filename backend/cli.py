@@ -123,7 +123,7 @@ def _import_district(settings: Settings, args: argparse.Namespace) -> int:
         n = plan.counts(kind)
         print(f"{label}: {n['added']} added, {n['updated']} updated, {n['unchanged']} unchanged")
     if plan.changes and not args.dry_run:
-        print("restart running servers: each keeps its grid index until it restarts")
+        print("running servers pick up new or reshaped grids within a minute")
     return 0
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -61,25 +62,45 @@ def org_out(org: Org) -> OrgOut:
 
 
 class GridIndexHolder:
-    """Builds the grid index on first use and rebuilds it after the org tree changes.
+    """Builds the grid index on first use and rebuilds it when the grids change.
 
     Beside the polygons it keeps each grid's community and street, read in the same query:
-    a report then finds its three orgs without a round trip (``locate_ids``).
+    a report then finds its three orgs without a round trip (``locate_ids``). At most once
+    per ``refresh_seconds`` a use compares the grids' count and newest ``updated_at`` with
+    those the index was built from, so a district import run by another process (``chengyun
+    import-district``) reaches this one within that time, without a restart.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, refresh_seconds: float = 60.0) -> None:
+        self.refresh_seconds = refresh_seconds
         self._index: GridIndex | None = None
         self._ancestry: dict[str, tuple[str | None, str | None]] = {}
+        self._stamp: tuple[int, Any] | None = None
+        self._checked_at = 0.0
         self._lock = asyncio.Lock()
 
     def invalidate(self) -> None:
         self._index = None
 
+    @staticmethod
+    async def _grids_stamp(session: AsyncSession) -> tuple[int, Any]:
+        row = (
+            await session.execute(
+                select(func.count(), func.max(Org.updated_at)).where(Org.type == "grid")
+            )
+        ).one()
+        return int(row[0]), row[1]
+
     async def get(self, session: AsyncSession) -> GridIndex:
         if self._index is not None:
-            return self._index
+            if time.monotonic() - self._checked_at < self.refresh_seconds:
+                return self._index
+            self._checked_at = time.monotonic()
+            if await self._grids_stamp(session) == self._stamp:
+                return self._index
         async with self._lock:
-            if self._index is None:
+            stamp = await self._grids_stamp(session)
+            if self._index is None or stamp != self._stamp:
                 rows = (
                     await session.execute(
                         select(Org.id, Org.boundary, Org.community_id, Org.street_id).where(
@@ -89,6 +110,8 @@ class GridIndexHolder:
                 ).all()
                 self._ancestry = {gid: (community, street) for gid, _, community, street in rows}
                 self._index = GridIndex((gid, boundary) for gid, boundary, _, _ in rows)
+                self._stamp = stamp
+                self._checked_at = time.monotonic()
             return self._index
 
     async def ancestry(

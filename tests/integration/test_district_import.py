@@ -233,8 +233,14 @@ async def test_renames_new_boundaries_and_category_changes_are_applied_in_place(
 
     after = await snapshot(db)
     street, grid = after["orgs"][STREET], after["orgs"][GRID]
-    assert street == {**loaded["orgs"][STREET], "name": "珞南街道办事处"}
-    assert grid == {**loaded["orgs"][GRID], "boundary": rect(114.345, 30.525, 114.355, 30.535)}
+    # Each change moves updated_at (running servers compare it to notice new grids).
+    for code in (STREET, GRID):
+        assert after["orgs"][code]["updated_at"] > loaded["orgs"][code]["updated_at"]
+    renamed = {"name": "珞南街道办事处", "updated_at": street["updated_at"]}
+    assert street == {**loaded["orgs"][STREET], **renamed}
+    reshaped = {"boundary": rect(114.345, 30.525, 114.355, 30.535)}
+    reshaped["updated_at"] = grid["updated_at"]
+    assert grid == {**loaded["orgs"][GRID], **reshaped}
     advert = after["categories"]["illegal_advert"]
     assert advert == {
         **loaded["categories"]["illegal_advert"],
@@ -460,4 +466,28 @@ async def test_a_report_after_the_import_gets_the_imported_grid_community_and_st
     )
     outside = {**body, "location": {"lat": 30.45, "lng": 114.30}}
     r = await client.post("/api/v1/events", json=outside, headers=headers)
+    assert (r.status_code, r.json()["code"]) == (422, "out_of_district")
+
+
+async def test_a_running_server_locates_with_the_reshaped_grid_without_a_restart(
+    cli: Cli, loaded: dict[str, Any], client: Any, app: Any
+) -> None:
+    assert (await cli.run("create-user", "gw-jdk3", "--role", "grid_worker",
+                          "--org-code", GRID, "--password", "long-enough-pw"))[0] == 0  # fmt: skip
+    login = await client.post(
+        "/api/v1/auth/login", json={"username": "gw-jdk3", "password": "long-enough-pw"}
+    )
+    headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    body = {
+        "category_code": "garbage_exposed",
+        "description": "人行道上有暴露垃圾",
+        "location": {"lat": 30.53, "lng": 114.358},  # the strip the grid gives up below
+    }
+    r = await client.post("/api/v1/events", json=body, headers=headers)
+    assert r.json()["location"]["grid_id"] == loaded["orgs"][GRID]["id"]  # index built
+    doc = example()
+    entry(doc, GRID)["boundary"] = rect(114.345, 30.525, 114.355, 30.535)
+    assert (await cli.import_(doc))[0] == 0  # as another process would, while it runs
+    app.state["ctx"].part("grid_index").refresh_seconds = 0  # the next use compares stamps
+    r = await client.post("/api/v1/events", json=body, headers=headers)
     assert (r.status_code, r.json()["code"]) == (422, "out_of_district")

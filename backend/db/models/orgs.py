@@ -27,6 +27,9 @@ class Org(Base):
     street_id: Mapped[str | None] = mapped_column(String(36), index=True)
     community_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Bumped by every change (a rename, a new boundary): processes holding the grid index
+    # compare it to notice a district import.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __table_args__ = (Index("ix_orgs_type", "type"),)
 
