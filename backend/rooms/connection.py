@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from dataclasses import dataclass, field
@@ -141,6 +142,7 @@ class Connection:
         self._writer: asyncio.Task[None] | None = None
         self._pinger: asyncio.TimerHandle | None = None
         self._expiry: asyncio.TimerHandle | None = None
+        self.closes_at: float | None = None
         self._on_closed = on_closed
         self.done = asyncio.Event()
 
@@ -219,10 +221,16 @@ class Connection:
 
         self._pinger = loop.call_later(every, tick)
 
-    def close_after(self, seconds: float, code: int, reason: str) -> None:
-        """Close with ``code`` once ``seconds`` have passed (the token's lifetime)."""
+    def close_at(self, when: float, code: int, reason: str) -> None:
+        """Close with ``code`` at ``when`` (epoch seconds: the token's expiry); a later
+        call replaces the earlier deadline (a refreshed token)."""
+        if self.closed:
+            return
+        if self._expiry is not None:
+            self._expiry.cancel()
+        self.closes_at = when
         self._expiry = asyncio.get_running_loop().call_later(
-            max(0.0, seconds), self.close, code, reason
+            max(0.0, when - time.time()), self.close, code, reason
         )
 
     def _stop_tasks(self) -> asyncio.Task[None] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from typing import Any
 
 import msgspec
@@ -128,7 +127,7 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     )
     # The socket lives no longer than its token: the client refreshes and reconnects with
     # since_seq. A logout ends it at once (the hub hears of it on every process).
-    conn.close_after(claims.expires_at.timestamp() - time.time(), CLOSE_AUTH, "token expired")
+    conn.close_at(claims.expires_at.timestamp(), CLOSE_AUTH, "token expired")
     hub.add_connection(conn)
     conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
     conn.start_pinging(ctx.settings.ws_ping_seconds, PING)
@@ -192,8 +191,8 @@ class _Session:
                 self.conn.enqueue(PONG)
             case PongFrame():
                 pass
-            case AuthFrame():
-                raise ProblemError(400, "already_authenticated", "this socket is authenticated")
+            case AuthFrame(token=token):
+                await self._reauthenticate(token)
             case SubscribeFrame(room_id=room_id, since_seq=since):
                 async with self.ctx.db.read_sessions() as s:
                     await load_member_room(s, room_id, self.principal)
@@ -214,6 +213,22 @@ class _Session:
                 hub.publish_ephemeral(
                     room_id, self.rooms.typing_frame(room_id, self.principal.id), self.principal.id
                 )
+
+    async def _reauthenticate(self, token: str) -> None:
+        """A refreshed token for the same user on the open socket: it then lives until the
+        new token expires, with no reconnect; the answer is ``ready`` again."""
+        try:
+            claims = self.ctx.auth.tokens.decode_access(token)
+            async with self.ctx.db.read_sessions() as session:
+                principal = await self.ctx.auth.authenticate(session, token, claims)
+        except (TokenError, ProblemError) as exc:
+            raise ProblemError(401, "unauthenticated", "invalid or expired token") from exc
+        if principal.id != self.principal.id:
+            raise ProblemError(400, "already_authenticated", "this socket is another user's")
+        self.principal = principal
+        self.conn.session_id = principal.session_id
+        self.conn.close_at(claims.expires_at.timestamp(), CLOSE_AUTH, "token expired")
+        self.conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
 
     def _rate_limit(self) -> None:
         wait = self.rooms.hub.allow_send(self.principal.id)

@@ -141,3 +141,35 @@ async def test_logout_closes_that_sessions_sockets_and_no_others(live: Any) -> N
     await on_tablet.send(op="ping")
     await on_tablet.expect("pong")
     await on_tablet.close()
+
+
+async def test_a_refreshed_token_sent_on_the_open_socket_moves_its_end(live: Any) -> None:
+    auth = live.app.state["ctx"].auth
+    auth.tokens.access_seconds = 60
+    r = await live.api.client.post(
+        "/api/v1/auth/login", json={"username": "street01a", "password": "chengyun-demo"}
+    )
+    first, refresh = r.json()["access_token"], r.json()["refresh_token"]
+    ws = await connect(live.ws_url, first)
+    hub = live.app.state["ctx"].part("rooms").hub
+    user_id = await me(live.api, "street01a")
+    (conn,) = hub.users[user_id]
+    assert conn.closes_at == auth.tokens.decode_access(first).expires_at.timestamp()
+
+    auth.tokens.access_seconds = 3600
+    r = await live.api.client.post("/api/v1/auth/refresh", json={"refresh_token": refresh})
+    second = r.json()["access_token"]
+    await ws.send(op="auth", token=second)
+    assert (await ws.expect("ready"))["user_id"] == user_id
+    assert conn.closes_at == auth.tokens.decode_access(second).expires_at.timestamp()
+    assert conn.closes_at > auth.tokens.decode_access(first).expires_at.timestamp() + 3000
+
+    # Another user's token, or a bad one, changes nothing and keeps the socket.
+    await ws.send(op="auth", token=await live.api.token("dept01a"))
+    assert (await ws.expect("error"))["code"] == "already_authenticated"
+    await ws.send(op="auth", token="not-a-token")
+    assert (await ws.expect("error"))["code"] == "unauthenticated"
+    assert conn.closes_at == auth.tokens.decode_access(second).expires_at.timestamp()
+    await ws.send(op="ping")
+    await ws.expect("pong")
+    await ws.close()
