@@ -21,7 +21,7 @@ from backend.common.background import BackgroundTasks
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
-from backend.deps import provide_db
+from backend.deps import SessionJanitor, provide_db
 from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
 from backend.orgs.controllers import OrgsController
@@ -195,5 +195,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Outermost, around Litestar's exception handling and routing: request ids and
     # latency for every answer, 404s and errors included.
-    app.asgi_handler = ObservabilityMiddleware(app.asgi_handler, ctx.part("metrics"))
+    app.asgi_handler = ObservabilityMiddleware(
+        SessionJanitor(app.asgi_handler), ctx.part("metrics")
+    )
     return app

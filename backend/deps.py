@@ -27,6 +27,7 @@ from backend.errors import ProblemError
 __all__ = [
     "DB",
     "Caller",
+    "SessionJanitor",
     "client_ip",
     "get_context",
     "provide_db",
@@ -48,6 +49,36 @@ def client_ip(request: Request[Any, Any, Any]) -> str | None:
     return request.client.host if request.client else None
 
 
+# Key on the ASGI scope for the sessions the request opened (``SessionJanitor``).
+_OPEN_SESSIONS = "chengyun.open_sessions"
+
+
+class SessionJanitor:
+    """ASGI wrapper that closes the request's session if ``provide_db`` never got to.
+
+    Litestar resolves a handler's dependencies in batches; when one raises (the 401 of
+    ``provide_principal`` for a revoked or unknown session), the generators already started
+    are dropped without being finalised, so ``provide_db``'s session kept its pooled
+    connection until garbage collection: a burst of 401s could drain the pool. Closing an
+    already closed session is a no-op, so the normal path is unaffected.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        opened: list[AsyncSession] = []
+        scope[_OPEN_SESSIONS] = opened
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            for session in opened:
+                await session.close()
+
+
 async def provide_db(
     request: Request[Any, Any, Any], state: State
 ) -> AsyncGenerator[AsyncSession, None]:
@@ -57,6 +88,9 @@ async def provide_db(
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
     maker = ctx.db.read_sessions if reads_only else ctx.db.sessions
     async with maker() as session:
+        opened = request.scope.get(_OPEN_SESSIONS)
+        if opened is not None:
+            opened.append(session)
         try:
             yield session
         except BaseException:

@@ -386,3 +386,17 @@ async def test_forbidden_action_is_audited(app: Any, api: Any) -> None:
     # The refused action changed nothing.
     after = (await api.get("grid001", f"/events/{event['id']}")).json()
     assert (after["status"], after["version"], len(after["timeline"])) == ("reported", 1, 1)
+
+
+async def test_a_401_for_a_revoked_session_returns_its_database_connection(
+    client: Any, app: Any
+) -> None:
+    # Litestar drops the request's session dependency unfinalised when the caller
+    # dependency raises; the app must still give the connection back to the pool.
+    one = await login_ok(client, "grid008")
+    r = await client.post(LOGOUT, headers={"Authorization": f"Bearer {one['access_token']}"})
+    assert r.status_code == 204
+    pool = app.state["ctx"].db.engine.pool
+    for _ in range(3):
+        assert await me_status(client, one["access_token"]) == 401
+        assert pool.checkedout() == 0
