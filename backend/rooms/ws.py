@@ -125,8 +125,9 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
         direct=direct_send(socket.send),
         on_closed=hub.remove_connection,
     )
-    # The socket lives no longer than its token: the client refreshes and reconnects with
-    # since_seq. A logout ends it at once (the hub hears of it on every process).
+    # The socket lives no longer than its token, unless the client sends a refreshed one
+    # on it (``_reauthenticate``). A logout ends it at once (the hub hears of it on every
+    # process).
     conn.close_at(claims.expires_at.timestamp(), CLOSE_AUTH, "token expired")
     hub.add_connection(conn)
     conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
@@ -145,10 +146,10 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     except WebSocketDisconnect:
         pass
     finally:
-        if conn.closed:
-            await conn.done.wait()
+        if conn.close_code is not None:
+            await conn.done.wait()  # we closed it: the close frame is on its way
         else:
-            await conn.stop()
+            await conn.stop()  # the client left (maybe noticed first by a failed send)
         hub.remove_connection(conn)
 
 

@@ -145,6 +145,30 @@ async def test_a_client_at_the_head_or_live_only_gets_the_head_and_then_only_new
     await sender.close()
 
 
+async def test_a_socket_whose_send_failed_is_still_cleaned_up_when_the_client_leaves(
+    live: Any,
+) -> None:
+    api = live.api
+    room = await make_room(api)
+    sender = await _subscribed(live.ws_url, await api.token("street01a"), room)
+    leaving = await _subscribed(live.ws_url, await api.token("dept01a"), room)
+    hub = live.app.state["ctx"].part("rooms").hub
+    gone_id = await me(api, "dept01a")
+    (conn,) = hub.users[gone_id]
+
+    async def lost(message: dict[str, Any]) -> None:
+        raise OSError("connection reset")  # fan-out notices the client is gone first
+
+    conn._direct = lost
+    assert await _send(sender, room, "g1", "有人掉线") == 1
+    assert conn.closed and conn.close_code is None
+    await leaving.close()
+    async with asyncio.timeout(10):  # its handler ends (it used to wait here forever)
+        await conn.done.wait()
+    assert gone_id not in hub.users
+    await sender.close()
+
+
 async def test_missing_more_than_the_replay_limit_says_not_recovered(live: Any, app: Any) -> None:
     api = live.api
     room = await make_room(api)
