@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from litestar.params import FromQuery, QueryParameter
 
+from backend.common.geometry import parse_bbox
 from backend.common.pagination import checked_instant
-from backend.errors import ProblemError
 from backend.events.service import EventFilters
 
 __all__ = ["provide_event_filters"]
@@ -20,25 +20,6 @@ def _csv(value: str | None) -> list[str] | None:
         return None
     items = [v.strip() for v in value.split(",") if v.strip()]
     return items or None
-
-
-def _bbox(value: str | None) -> tuple[float, float, float, float] | None:
-    if value is None:
-        return None
-    try:
-        parts = tuple(float(v) for v in value.split(","))
-    except ValueError:
-        parts = ()
-    if len(parts) != 4 or parts[0] > parts[2] or parts[1] > parts[3]:
-        raise ProblemError(
-            400,
-            "validation_failed",
-            "bbox is minLng,minLat,maxLng,maxLat",
-            errors=[
-                {"field": "bbox", "message": "four numbers, min before max", "source": "query"}
-            ],
-        )
-    return parts  # type: ignore[return-value]
 
 
 async def provide_event_filters(
@@ -58,6 +39,6 @@ async def provide_event_filters(
         assignee_org_id=assignee_org_id,
         sla_state=sla_state,
         q=q.strip() if q and q.strip() else None,
-        bbox=_bbox(bbox),
+        bbox=parse_bbox(bbox),
         since=checked_instant(since, "since", "query"),
     )

@@ -52,6 +52,9 @@ async def test_filters(api, clock) -> None:
     assert await ids(f"since={since}") == [c["id"]]
     bad = await api.get("district01", "/events?bbox=1,2,3")
     assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
+    for box in ("nan,30,114,31", "114,30,inf,31"):  # not a place: refused, never queried
+        bad = await api.get("district01", f"/events?bbox={box}")
+        assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
 
 
 async def test_filters_never_widen(api) -> None:
