@@ -78,6 +78,14 @@ async def _receive_text(socket: WebSocket[Any, Any, Any], wait: float) -> str | 
     return text if text is not None else message.get("bytes") or b""
 
 
+async def _caller(ctx: AppContext, token: str) -> tuple[Principal, AccessClaims]:
+    """Who an access token belongs to, and its claims (for its expiry); raises
+    ``TokenError`` or ``ProblemError`` for a bad, expired or revoked one."""
+    claims = ctx.auth.tokens.decode_access(token)
+    async with ctx.db.read_sessions() as session:
+        return await ctx.auth.authenticate(session, token, claims), claims
+
+
 async def _authenticate(
     ctx: AppContext, socket: WebSocket[Any, Any, Any]
 ) -> tuple[Principal, AccessClaims] | None:
@@ -96,9 +104,7 @@ async def _authenticate(
         await socket.close(CLOSE_AUTH, "the first frame must be auth")
         return None
     try:
-        claims = ctx.auth.tokens.decode_access(frame.token)
-        async with ctx.db.read_sessions() as session:
-            return await ctx.auth.authenticate(session, frame.token, claims), claims
+        return await _caller(ctx, frame.token)
     except (TokenError, ProblemError):
         await socket.close(CLOSE_AUTH, "invalid or expired token")
         return None
@@ -219,9 +225,7 @@ class _Session:
         """A refreshed token for the same user on the open socket: it then lives until the
         new token expires, with no reconnect; the answer is ``ready`` again."""
         try:
-            claims = self.ctx.auth.tokens.decode_access(token)
-            async with self.ctx.db.read_sessions() as session:
-                principal = await self.ctx.auth.authenticate(session, token, claims)
+            principal, claims = await _caller(self.ctx, token)
         except (TokenError, ProblemError) as exc:
             raise ProblemError(401, "unauthenticated", "invalid or expired token") from exc
         if principal.id != self.principal.id:
