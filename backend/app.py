@@ -59,6 +59,7 @@ def _build_context(settings: Settings) -> AppContext:
         max_failures=settings.login_max_failures,
         ip_max_failures=settings.login_ip_max_failures,
         window_seconds=settings.login_window_seconds,
+        verified_seconds=settings.auth_cache_seconds,
     )
     ctx = AppContext(settings=settings, db=db, auth=auth)
     ctx.parts["passwords"] = passwords

@@ -54,13 +54,14 @@ _OPEN_SESSIONS = "chengyun.open_sessions"
 
 
 class SessionJanitor:
-    """ASGI wrapper that closes the request's session if ``provide_db`` never got to.
+    """ASGI wrapper that closes the request's session: ``provide_db`` leaves that to it.
 
     Litestar resolves a handler's dependencies in batches; when one raises (the 401 of
     ``provide_principal`` for a revoked or unknown session), the generators already started
     are dropped without being finalised, so ``provide_db``'s session kept its pooled
-    connection until garbage collection: a burst of 401s could drain the pool. Closing an
-    already closed session is a no-op, so the normal path is unaffected.
+    connection until garbage collection: a burst of 401s could drain the pool. Only a
+    session still in a transaction holds a connection; one that committed, or never asked
+    the database anything (a call answered from memory), is left alone.
     """
 
     def __init__(self, app: Any) -> None:
@@ -76,7 +77,8 @@ class SessionJanitor:
             await self.app(scope, receive, send)
         finally:
             for session in opened:
-                await session.close()
+                if session.in_transaction():
+                    await session.close()
 
 
 async def provide_db(
@@ -86,23 +88,29 @@ async def provide_db(
     # GET and HEAD only read, unless a handler says otherwise (opt={"writes": True}: a read
     # that writes an audit row). SQLite then needs no write lock for them.
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
-    maker = ctx.db.read_sessions if reads_only else ctx.db.sessions
-    async with maker() as session:
-        opened = request.scope.get(_OPEN_SESSIONS)
-        if opened is not None:
-            opened.append(session)
-        try:
-            yield session
-        except BaseException:
-            await session.rollback()
-            drop_after_commit(session)
-            kept = session.info.pop("audit_on_failure", [])
-            if kept:
-                session.add_all(AuditEntry(**entry) for entry in kept)
-                await session.commit()
-            raise
-        await session.commit()
+    session = (ctx.db.read_sessions if reads_only else ctx.db.sessions)()
+    opened = request.scope.get(_OPEN_SESSIONS)
+    if opened is not None:
+        opened.append(session)  # SessionJanitor closes it once the answer is sent
+    try:
+        yield session
+    except BaseException:
+        await session.rollback()
+        drop_after_commit(session)
+        kept = session.info.pop("audit_on_failure", [])
+        if kept:
+            session.add_all(AuditEntry(**entry) for entry in kept)
+            await session.commit()
+        raise
+    else:
+        # A call that never touched the database (answered from memory) has nothing to
+        # commit: skipping it saves a greenlet hand-off on the smallest calls.
+        if session.in_transaction() or session.new or session.dirty or session.deleted:
+            await session.commit()
         run_after_commit(session)
+    finally:
+        if opened is None:  # not served under SessionJanitor
+            await session.close()
 
 
 # Key on the request's scope state for the access claims the guard decoded.
@@ -122,18 +130,26 @@ def _bearer(headers: Any) -> str:
     return token.strip()
 
 
-def require_bearer(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def require_bearer(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     """Guard: refuse a missing, forged or expired token before anything else is read.
 
     Litestar extracts query parameters and the body before it resolves dependencies, so
     with ``provide_principal`` alone a caller without a token gets 400 for a missing
     parameter or a malformed body instead of the 401 that makes a client log in again.
     Guards run first. The session check (logout, revoked family) stays in the dependency.
+
+    Async on purpose: Litestar runs a plain function guard in a worker thread, a thread
+    hand-off on every request. A token whose login was checked a moment ago is not decoded
+    again (``AuthService.verified``).
     """
+    token = _bearer(connection.headers)
+    auth = get_context(connection.app.state).auth
+    if auth.verified.get(token) is not None:
+        return
     try:
-        claims = get_context(connection.app.state).auth.tokens.decode_access(
-            _bearer(connection.headers)
-        )
+        claims = auth.tokens.decode_access(token)
     except TokenError as exc:
         raise _unauthenticated("invalid or expired credentials") from exc
     # Kept for provide_principal: verifying the signature again would double the JWT cost

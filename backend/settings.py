@@ -70,6 +70,9 @@ class Settings:
     sla_sweep_seconds: int = 30
     access_token_seconds: int = 15 * 60
     refresh_token_seconds: int = 30 * 24 * 3600
+    # How long a checked login is trusted without asking the database again (0: never); a
+    # logout or a reused refresh token ends it at once (backend/auth/verified.py).
+    auth_cache_seconds: int = 5
     jwt_audience: str = "chengyun-app"
     jwt_issuer: str = "chengyun"
     login_max_failures: int = 5
@@ -168,6 +171,7 @@ class Settings:
             refresh_token_seconds=_int(
                 env, "CHENGYUN_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60
             ),
+            auth_cache_seconds=_int(env, "CHENGYUN_AUTH_CACHE_SECONDS", 5),
             login_max_failures=_int(env, "CHENGYUN_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_window_seconds=_int(env, "CHENGYUN_LOGIN_WINDOW_SECONDS", 900, minimum=1),
             media_gps_mismatch_m=_float(env, "CHENGYUN_MEDIA_GPS_MISMATCH_M", 200.0),

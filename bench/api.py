@@ -35,6 +35,7 @@ import os
 import platform
 import random
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -137,7 +138,7 @@ class Bench:
             )
         finally:
             if spy is not None:
-                spy.terminate()
+                spy.send_signal(signal.SIGINT)  # py-spy writes its profile on an interrupt
                 spy.wait()
         self.results.append(result)
 

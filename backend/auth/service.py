@@ -14,10 +14,14 @@ from backend.audit import service as audit
 from backend.auth.passwords import PasswordService
 from backend.auth.principal import Principal
 from backend.auth.tokens import AccessClaims, TokenError, TokenService, hash_refresh_token
+from backend.auth.verified import VerifiedSessions
+from backend.common.phone import mask_phone
 from backend.db.base import utcnow
 from backend.db.engine import on_commit
 from backend.db.models import AuthSession, LoginThrottle, Org, RefreshToken, User
 from backend.errors import ProblemError
+from schemas.auth import MeOut
+from schemas.orgs import OrgOut
 
 __all__ = ["AuthService", "IssuedTokens"]
 
@@ -46,6 +50,7 @@ class AuthService:
         max_failures: int,
         ip_max_failures: int,
         window_seconds: int,
+        verified_seconds: float = 0.0,
     ) -> None:
         self.passwords = passwords
         self.tokens = tokens
@@ -53,10 +58,13 @@ class AuthService:
         self.max_failures = max_failures
         self.ip_max_failures = ip_max_failures
         self.window = timedelta(seconds=window_seconds)
+        # Logins checked a moment ago (see backend/auth/verified.py for what keeps it exact).
+        self.verified = VerifiedSessions(verified_seconds)
         # Called with a session id once its revocation is committed (open sockets close).
         self.session_ended: list[Callable[[str], None]] = []
 
     def _session_ended(self, session_id: str) -> None:
+        self.verified.forget_session(session_id)
         for listener in self.session_ended:
             listener(session_id)
 
@@ -217,6 +225,9 @@ class AuthService:
     ) -> Principal:
         """The caller behind ``token``; ``claims`` when a guard already decoded it (the
         signature check is a noticeable share of a small request's CPU)."""
+        hit = self.verified.get(token)
+        if hit is not None:
+            return hit.principal
         if claims is None:
             try:
                 claims = self.tokens.decode_access(token)
@@ -233,8 +244,12 @@ class AuthService:
                     User.role,
                     User.org_id,
                     User.is_active,
+                    User.phone,
                     Org.type,
                     Org.street_id,
+                    Org.code,
+                    Org.name,
+                    Org.parent_id,
                     AuthSession.revoked_at,
                 )
                 .join(Org, Org.id == User.org_id)
@@ -242,18 +257,27 @@ class AuthService:
                 .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
             )
         ).one_or_none()
-        if row is None:
+        if row is None or row.revoked_at is not None or not row.is_active:
             raise _unauthenticated()
-        user_id, username, display_name, role, org_id, is_active, org_type, street_id, revoked = row
-        if revoked is not None or not is_active:
-            raise _unauthenticated()
-        return Principal(
-            id=user_id,
-            username=username,
-            display_name=display_name,
-            role=role,
-            org_id=org_id,
-            org_type=org_type,
-            street_id=street_id,
+        principal = Principal(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            org_id=row.org_id,
+            org_type=row.type,
+            street_id=row.street_id,
             session_id=claims.session_id,
         )
+        me = MeOut(
+            id=row.id,
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            org=OrgOut(
+                id=row.org_id, code=row.code, name=row.name, type=row.type, parent_id=row.parent_id
+            ),
+            phone_masked=mask_phone(row.phone),
+        )
+        self.verified.put(token, principal, me, claims.expires_at.timestamp())
+        return principal

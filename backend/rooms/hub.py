@@ -86,6 +86,8 @@ class RoomHub:
         self._session_sub: Subscriber | None = None
         self._session_task: asyncio.Task[None] | None = None
         self.fanout_observer: Callable[[float], None] | None = None
+        # Called with the id of a login that ended anywhere (the session-ended broadcast).
+        self.session_ended_listeners: list[Callable[[str], None]] = []
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -286,6 +288,8 @@ class RoomHub:
 
     def _on_session_ended(self, payload: bytes) -> None:
         session_id = payload.decode()
+        for listener in self.session_ended_listeners:
+            listener(session_id)
         for conns in list(self.users.values()):
             for conn in [c for c in conns if c.session_id == session_id]:
                 conn.close(CLOSE_AUTH, "session ended")

@@ -169,5 +169,7 @@ def install(ctx: AppContext) -> Rooms:
 
     ctx.part("events").hooks.action.append(on_action)
     ctx.auth.session_ended.append(hub.end_session)
+    # Other processes drop their checked logins of an ended session when its broadcast comes.
+    hub.session_ended_listeners.append(ctx.auth.verified.forget_session)
     ctx.part("jobs").every("instruction_reminders", s.instruction_sweep_seconds, instruction_sweep)
     return rooms
