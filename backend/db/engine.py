@@ -13,10 +13,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from backend.db.sqlite_writes import WriteQueue
+
 __all__ = ["Database", "on_commit", "run_after_commit"]
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, writes: WriteQueue) -> None:
+    writes.install(engine.sync_engine.dialect)
+
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not the driver, decide when transactions begin (see _on_begin).
@@ -32,12 +36,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     def _on_begin(conn: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with "database is
         # locked" when another writer committed in between; so a session that will write
-        # takes the write lock up front and queues on busy_timeout. Readers (WAL) never
-        # need it and begin deferred, so they neither wait for nor block writers.
+        # takes the write lock up front, after this process's earlier writers (WriteQueue).
+        # Readers (WAL) never need it and begin deferred, so they neither wait for nor block
+        # writers.
         if conn.get_execution_options().get("sqlite_read_only"):
             conn.exec_driver_sql("BEGIN")
         else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            writes.begin(conn.connection, lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
 
 
 class Database:
@@ -50,8 +55,10 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
-        if self.is_sqlite:
-            _configure_sqlite(self.engine)
+        # This process's SQLite writers, in the order they asked (None on PostgreSQL).
+        self.sqlite_writes = WriteQueue() if self.is_sqlite else None
+        if self.sqlite_writes is not None:
+            _configure_sqlite(self.engine, self.sqlite_writes)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Sessions for requests that only read. On PostgreSQL they are the same thing.
         self.read_sessions = (
