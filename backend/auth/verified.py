@@ -84,6 +84,11 @@ class VerifiedSessions:
         for user in [u for u, v in self._by_user.items() if v.principal.session_id == session_id]:
             del self._by_user[user]
 
+    def clear(self) -> None:
+        """Forget every checked login: the next request of each reads it again."""
+        self._by_token.clear()
+        self._by_user.clear()
+
     def _evict(self) -> None:
         now = self.clock()
         for store in (self._by_token, self._by_user):

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
+from backend.common.conditional import conditional_json
 from backend.common.pagination import (
     Cursor,
     Limit,
@@ -98,13 +99,14 @@ class EventsController(Controller):
     @get("", dependencies={"filters": Provide(provide_event_filters)})
     async def list_events(
         self,
+        request: Request[Any, Any, Any],
         state: State,
         db: DB,
         principal: Caller,
         filters: NamedDependency[EventFilters],
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> EventPage:
+    ) -> Response[EventPage]:
         svc = _service(state)
         now = get_context(state).now()
         query = svc.list_query(principal, filters, now)
@@ -126,12 +128,18 @@ class EventsController(Controller):
             if more
             else None
         )
-        return EventPage(items=items, next_cursor=next_cursor)
+        page = EventPage(items=items, next_cursor=next_cursor)
+        return conditional_json(request, page, now=svc.links.clock())
 
     @get("/{event_id:str}", opt={"writes": True})  # unmasked phone reads are audited
     async def detail(
-        self, state: State, db: DB, principal: Caller, event_id: FromPath[str]
-    ) -> EventDetailOut:
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: DB,
+        principal: Caller,
+        event_id: FromPath[str],
+    ) -> Response[EventDetailOut]:
         svc = _service(state)
         event = await svc.get_visible(db, principal, event_id)
         reveal = _reveals_phone(principal, event)
@@ -144,9 +152,10 @@ class EventsController(Controller):
                 target_id=event.reporter_id,
                 data={"event_id": event.id},
             )
-        return await present_detail(
+        out = await present_detail(
             db, event, principal, svc.links, now=get_context(state).now(), reveal_phone=reveal
         )
+        return conditional_json(request, out, now=svc.links.clock())
 
     @post("/{event_id:str}/actions", status_code=200)
     async def act(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
+from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.inbox.views import list_inbox, sync_inbox
@@ -26,9 +27,11 @@ class InboxController(Controller):
     guards = [require_bearer]
 
     @get("")
-    async def inbox(self, state: State, db: DB, principal: Caller) -> InboxPage:
+    async def inbox(
+        self, request: Request[Any, Any, Any], state: State, db: DB, principal: Caller
+    ) -> Response[InboxPage]:
         items = await list_inbox(db, principal, get_context(state).now())
-        return InboxPage(items=items, next_cursor=None)
+        return conditional_json(request, InboxPage(items=items, next_cursor=None))
 
     @get("/sync")
     async def sync(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import msgspec
 from sqlalchemy import select
@@ -27,9 +27,11 @@ class MediaLinks:
         self.secret = secret
         self.base_path = base_path
         self.ttl_seconds = ttl_seconds
+        # Seconds since the epoch: links are signed, and their ETag period counted, by it.
+        self.clock: Callable[[], float] = time.time
 
     def url(self, media_id: str, variant: str, *, now: float | None = None) -> str:
-        exp = int((now if now is not None else time.time()) + self.ttl_seconds)
+        exp = int((now if now is not None else self.clock()) + self.ttl_seconds)
         sig = sign_url_params(self.secret, media_id, variant, exp)
         return f"{self.base_path}/media/{media_id}/{variant}?exp={exp}&sig={sig}"
 

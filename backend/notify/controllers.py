@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor, Limit, strict_body
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
@@ -62,20 +63,22 @@ class NotificationsController(Controller):
     @get("")
     async def list_notifications(
         self,
+        request: Request[Any, Any, Any],
         db: DB,
         principal: Caller,
         limit: Limit = 50,
         cursor: Cursor = None,
         unread: FromQuery[bool | None] = None,
-    ) -> NotificationPage:
+    ) -> Response[NotificationPage]:
         rows, next_cursor = await centre.list_notifications(
             db, principal.id, unread=unread, limit=limit, cursor=cursor
         )
-        return NotificationPage(
+        page = NotificationPage(
             items=[present(n) for n in rows],
             next_cursor=next_cursor,
             unread_count=await centre.unread_count(db, principal.id),
         )
+        return conditional_json(request, page)
 
     @post("/read-all", status_code=200)
     async def read_all(self, state: State, db: DB, principal: Caller) -> ReadAllOut:

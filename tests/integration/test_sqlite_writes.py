@@ -32,7 +32,8 @@ def _waiting(db: Database) -> int:
 async def _until(condition: object) -> None:
     """Poll a condition that the other tasks reach through aiosqlite's threads."""
     async with asyncio.timeout(10):
-        while not condition():  # type: ignore[operator]
+        # The queue is reached through aiosqlite's threads: there is no event to await.
+        while not condition():  # type: ignore[operator]  # noqa: ASYNC110
             await asyncio.sleep(0.005)
 
 

@@ -1,0 +1,70 @@
+"""Conditional reads: an ``ETag`` on the answer, ``304 Not Modified`` for ``If-None-Match``.
+
+The tag is a hash of the very bytes the caller would get, so it changes whenever anything
+they would see changes: an event or task new, changed, gained or lost from their view, an
+``sla_state`` that moved with the clock, an unread count. The one part of an answer that
+changes without the data changing is a signed photo link: its ``exp`` (and so its ``sig``)
+moves every second. Those two parameters are left out of the hash and replaced by the
+number of the ``LINK_EPOCH_SECONDS`` period the answer was made in, so the tag changes
+when that period ends: a client answered ``304`` still holds links with at least
+``ttl - LINK_EPOCH_SECONDS`` to live (55 minutes with the default hour).
+
+A 304 saves the transfer and the client's parsing, not the server's work: the answer is
+built to be hashed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from typing import Any
+
+from litestar import Request, Response
+from litestar.enums import MediaType
+from litestar.serialization import encode_json
+
+__all__ = ["LINK_EPOCH_SECONDS", "conditional_json", "etag_of", "link_epoch", "matches"]
+
+LINK_EPOCH_SECONDS = 300
+# The query of a signed media link (media/signing.py): ?exp=<seconds>&sig=<urlsafe base64>.
+_LINK_QUERY = re.compile(rb"\?exp=\d+&sig=[A-Za-z0-9_\-=]+")
+
+
+def link_epoch(now: float) -> int:
+    return int(now // LINK_EPOCH_SECONDS)
+
+
+def etag_of(body: bytes, epoch: int) -> str:
+    stable, links = _LINK_QUERY.subn(b"", body)
+    digest = hashlib.blake2b(stable, digest_size=16)
+    if links:
+        digest.update(b"links@%d" % epoch)
+    return f'"{digest.hexdigest()}"'
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against a list of tags (or ``*``)."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
+
+def conditional_json(
+    request: Request[Any, Any, Any], value: Any, *, now: float | None = None
+) -> Response[Any]:
+    """``value`` as JSON with its ``ETag``, or an empty 304 when the caller has it already.
+
+    ``now``: the time the answer's photo links were signed at (seconds since the epoch;
+    ``MediaLinks.clock()``), for an answer that has any.
+    """
+    body = encode_json(value)
+    etag = etag_of(body, link_epoch(time.time() if now is None else now))
+    headers = {"ETag": etag}
+    if matches(request.headers.get("if-none-match"), etag):
+        return Response(content=b"", status_code=304, headers=headers)
+    return Response(content=body, media_type=MediaType.JSON, headers=headers)
