@@ -53,6 +53,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
         if url.startswith("postgresql"):
             kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+        elif ":memory:" not in url:
+            # Keep as many SQLite connections as requests run at once: with the default 5, a
+            # busier moment opened and closed overflow connections (a thread and four PRAGMAs
+            # each) all the time; py-spy showed aiosqlite's connect on every other request.
+            kwargs.update(pool_size=pool_size * 3, max_overflow=pool_size * 3)
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         # This process's SQLite writers, in the order they asked (None on PostgreSQL).
