@@ -34,7 +34,6 @@ __all__ = [
     "pending_extensions",
     "present_created",
     "present_detail",
-    "present_events",
     "present_page",
 ]
 
@@ -182,56 +181,6 @@ class _Allowed:
         return list(found)  # each event its own list: nothing shares a mutable answer
 
 
-async def present_events(
-    session: AsyncSession,
-    events: list[Event],
-    principal: Principal,
-    links: MediaLinks,
-    *,
-    now: datetime,
-    reveal_phone_for: set[str] | None = None,
-) -> list[EventOut]:
-    ids = [e.id for e in events]
-    categories = await _lookup(session, Category, {e.category_code for e in events})
-    users = await _lookup(session, User, {e.reporter_id for e in events})
-    orgs = await _lookup(
-        session,
-        Org,
-        {o for e in events for o in (e.assignee_org_id, e.suggested_org_id) if o},
-    )
-    media = await media_for_events(session, ids)
-    pending = await pending_extensions(session, ids)
-    allowed = _Allowed(principal)
-    out: list[EventOut] = []
-    for e in events:
-        reporter = users.get(e.reporter_id)
-        ext = pending.get(e.id)
-        out.append(
-            _event_out(
-                e,
-                principal,
-                links,
-                now=now,
-                category_name=getattr(categories.get(e.category_code), "name", None),
-                reporter_name=getattr(reporter, "display_name", None),
-                phone=getattr(reporter, "phone", None),
-                reveal_phone=bool(reveal_phone_for and e.id in reveal_phone_for),
-                assignee_name=getattr(orgs.get(e.assignee_org_id or ""), "name", None),
-                suggested_name=getattr(orgs.get(e.suggested_org_id or ""), "name", None),
-                ext=(
-                    _extension_out(
-                        ext.id, ext.hours, ext.reason, ext.requested_by, ext.requested_at
-                    )
-                    if ext
-                    else None
-                ),
-                media=media.get(e.id, []),
-                allowed=allowed(e, ext is not None),
-            )
-        )
-    return out
-
-
 async def present_created(
     session: AsyncSession,
     event: Event,
@@ -339,8 +288,19 @@ async def present_page(
     *,
     now: datetime,
 ) -> list[EventOut]:
-    """Rows of ``page_query`` on the wire (the same answer ``present_events`` gives)."""
+    """Rows of ``page_query`` on the wire, with their photos."""
     media = await media_for_events(session, [r.id for r in rows])
+    return _present_rows(rows, principal, links, media=media, now=now)
+
+
+def _present_rows(
+    rows: Sequence[Row[Any]],
+    principal: Principal,
+    links: MediaLinks,
+    *,
+    media: dict[str, list[tuple[int, Any, bool]]],
+    now: datetime,
+) -> list[EventOut]:
     allowed = _Allowed(principal)
     return [
         _event_out(
@@ -368,6 +328,9 @@ async def present_page(
     ]
 
 
+_ACTOR_ORG = aliased(Org)
+
+
 async def present_detail(
     session: AsyncSession,
     event: Event,
@@ -377,59 +340,52 @@ async def present_detail(
     now: datetime,
     reveal_phone: bool,
 ) -> EventDetailOut:
-    (base,) = await present_events(
-        session,
-        [event],
-        principal,
-        links,
-        now=now,
-        reveal_phone_for={event.id} if reveal_phone else None,
-    )
-    entries = (
-        (
-            await session.execute(
-                select(TimelineEntry)
-                .where(TimelineEntry.event_id == event.id)
-                .order_by(TimelineEntry.seq)
-            )
+    """One event with its timeline in three statements: the event as a list shows it
+    (``page_query``), its photos, and its timeline with each actor's name, role and org."""
+    row = (await session.execute(page_query(select(Event).where(Event.id == event.id)))).one()
+    media = (await media_for_events(session, [event.id])).get(event.id, [])
+    (base,) = _present_rows([row], principal, links, media={event.id: media}, now=now)
+    if reveal_phone and row.reporter_phone:
+        base.reporter.phone = row.reporter_phone
+    entries = await session.execute(
+        select(
+            TimelineEntry,
+            User.display_name,
+            User.role,
+            _ACTOR_ORG.name,
         )
-        .scalars()
-        .all()
+        .outerjoin(User, User.id == TimelineEntry.actor_id)
+        .outerjoin(_ACTOR_ORG, _ACTOR_ORG.id == User.org_id)
+        .where(TimelineEntry.event_id == event.id)
+        .order_by(TimelineEntry.seq)
     )
-    actors = await _lookup(session, User, {t.actor_id for t in entries if t.actor_id})
-    actor_orgs = await _lookup(session, Org, {getattr(a, "org_id", "") for a in actors.values()})
-    media = await media_for_events(session, [event.id])
     by_seq: dict[int, list[object]] = {}
-    for seq, m, mismatch in media.get(event.id, []):
+    for seq, m, mismatch in media:
         by_seq.setdefault(seq, []).append(
             media_out(m, principal, links, location_mismatch=mismatch)
         )
-    timeline = []
-    for t in entries:
-        actor = actors.get(t.actor_id or "")
-        timeline.append(
-            TimelineOut(
-                seq=t.seq,
-                at=t.at,
-                actor=(
-                    {
-                        "user_id": t.actor_id,
-                        "display_name": getattr(actor, "display_name", ""),
-                        "role": getattr(actor, "role", None),
-                        "org_name": getattr(
-                            actor_orgs.get(getattr(actor, "org_id", "")), "name", None
-                        ),
-                    }
-                    if t.actor_id
-                    else None
-                ),
-                action=t.action,
-                from_status=t.from_status,
-                to_status=t.to_status,
-                note=t.note,
-                media=by_seq.get(t.seq, []),  # type: ignore[arg-type]
-                data=t.data or {},
-            )
+    timeline = [
+        TimelineOut(
+            seq=t.seq,
+            at=t.at,
+            actor=(
+                {
+                    "user_id": t.actor_id,
+                    "display_name": name or "",
+                    "role": role,
+                    "org_name": org_name,
+                }
+                if t.actor_id
+                else None
+            ),
+            action=t.action,
+            from_status=t.from_status,
+            to_status=t.to_status,
+            note=t.note,
+            media=by_seq.get(t.seq, []),  # type: ignore[arg-type]
+            data=t.data or {},
         )
+        for t, name, role, org_name in entries
+    ]
     fields = {f: getattr(base, f) for f in base.__struct_fields__}
     return EventDetailOut(**fields, timeline=timeline)
