@@ -18,6 +18,8 @@ from backend.auth.passwords import password_service
 from backend.auth.service import AuthService
 from backend.auth.tokens import TokenService
 from backend.common.background import BackgroundTasks
+from backend.common.jsonbody import CheckedRequest
+from backend.common.limits import RequestLimits
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
@@ -188,6 +190,7 @@ def create_app(settings: Settings) -> Litestar:
             description="Wire contract of the Hongshan District city-operations backend.",
         ),
         request_max_body_size=1024 * 1024,
+        request_class=CheckedRequest,  # hostile JSON refused where any body is read
         # Logging is ours (backend.observability.logs, set up above): Litestar's default
         # config would replace the root handlers with its own at startup.
         logging_config=None,
@@ -195,7 +198,13 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Outermost, around Litestar's exception handling and routing: request ids and
     # latency for every answer, 404s and errors included.
-    app.asgi_handler = ObservabilityMiddleware(
-        SessionJanitor(app.asgi_handler), ctx.part("metrics")
+    limited = RequestLimits(
+        SessionJanitor(app.asgi_handler),
+        max_header_bytes=settings.max_header_bytes,
+        body_idle_seconds=settings.body_idle_seconds,
+        body_min_rate=settings.body_min_rate,
+        body_grace_seconds=settings.body_grace_seconds,
     )
+    ctx.parts["request_limits"] = limited
+    app.asgi_handler = ObservabilityMiddleware(limited, ctx.part("metrics"))
     return app

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from schemas.common import Location, Strict
+from schemas.common import NO_NUL, Location, Strict
 
 __all__ = [
     "AckFrame",
@@ -147,7 +147,7 @@ class _Frame(msgspec.Struct, tag_field="op", forbid_unknown_fields=True, kw_only
 
 
 class AuthFrame(_Frame, tag="auth"):
-    token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=NO_NUL)]
 
 
 class SubscribeFrame(_Frame, tag="subscribe"):

@@ -17,6 +17,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from backend.auth.principal import Principal
 from backend.auth.tokens import AccessClaims, TokenError
+from backend.common.jsonbody import BodyError, decode_json
 from backend.context import AppContext
 from backend.db.engine import drop_after_commit, run_after_commit
 from backend.errors import ProblemError
@@ -97,8 +98,8 @@ async def _authenticate(
     if raw is None:
         return None
     try:
-        frame = _decoder.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        frame = decode_json(raw, decoder=_decoder)
+    except BodyError:
         frame = None
     if not isinstance(frame, AuthFrame):
         await socket.close(CLOSE_AUTH, "the first frame must be auth")
@@ -176,9 +177,9 @@ class _Session:
             self.conn.enqueue(_error("payload_too_large", "frames are limited to 64 KiB"))
             return
         try:
-            frame = _decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-            self.conn.enqueue(_error("bad_frame", str(exc)))
+            frame = decode_json(raw, decoder=_decoder)
+        except BodyError as exc:
+            self.conn.enqueue(_error("bad_frame", exc.detail))
             return
         try:
             await self._dispatch(frame)
