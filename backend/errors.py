@@ -104,6 +104,9 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response[bytes]:
+    if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
+        # 503 always says when to come back (API.md); callers with a better guess set it.
+        headers = {**(headers or {}), "Retry-After": "5"}
     return Response(
         content=problem_body(status, code, detail, **extra),
         status_code=status,

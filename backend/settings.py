@@ -115,7 +115,7 @@ class Settings:
     body_grace_seconds: float = 10.0
     instruction_sweep_seconds: int = 30
     # City platform link (市城运中心): unset endpoint = outbound sync disabled; unset inbound
-    # secret = POST /city/cases answers 503.
+    # secret = POST /city/cases answers 404 (switched off is not "unavailable").
     city_endpoint: str | None = None
     city_secret: str | None = None
     city_inbound_secret: str | None = None

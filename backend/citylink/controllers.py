@@ -52,7 +52,9 @@ class CityController(Controller):
         ctx = get_context(state)
         secret = ctx.settings.city_inbound_secret
         if not secret:
-            raise ProblemError(503, "unavailable", "the city link is not configured")
+            # Switched off, not down: 503 would tell the caller to retry, and a link nobody
+            # set up does not come back by itself (docs/api.md, "Switched off").
+            raise ProblemError(404, "not_found", "the city link is not configured here")
         body = await request.body()
         ts = request.headers.get("x-chengyun-timestamp", "")
         signature = request.headers.get("x-chengyun-signature", "")
