@@ -20,6 +20,7 @@ from backend.auth.tokens import TokenService
 from backend.common.background import BackgroundTasks
 from backend.common.jsonbody import CheckedRequest
 from backend.common.limits import RequestLimits
+from backend.common.openapi_exact import install_exact_openapi
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
@@ -207,5 +208,6 @@ def create_app(settings: Settings) -> Litestar:
         body_grace_seconds=settings.body_grace_seconds,
     )
     ctx.parts["request_limits"] = limited
+    install_exact_openapi(app)
     app.asgi_handler = ObservabilityMiddleware(limited, ctx.part("metrics"))
     return app

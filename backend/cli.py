@@ -200,10 +200,13 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _openapi(settings: Settings) -> None:
+    from litestar._openapi.plugin import OpenAPIPlugin
+
     from backend.app import create_app
 
     app = create_app(settings)
-    print(json.dumps(app.openapi_schema.to_schema(), ensure_ascii=False, indent=2))
+    doc = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()  # the exact one, as served
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
