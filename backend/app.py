@@ -18,6 +18,9 @@ from backend.auth.passwords import password_service
 from backend.auth.service import AuthService
 from backend.auth.tokens import TokenService
 from backend.common.background import BackgroundTasks
+from backend.common.jsonbody import CheckedRequest
+from backend.common.limits import RequestLimits
+from backend.common.openapi_exact import install_exact_openapi
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
@@ -138,6 +141,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.observability.asgi import ObservabilityMiddleware
     from backend.observability.controllers import metrics_endpoint
     from backend.open311.controllers import Open311KeysController, open311_router
+    from backend.rooms.asyncapi import asyncapi_endpoint
     from backend.rooms.controllers import RoomsController
     from backend.rooms.ws import ws_endpoint
     from backend.routing.controllers import RoutingController
@@ -175,7 +179,7 @@ def create_app(settings: Settings) -> Litestar:
         else None
     )
     app: Litestar = Litestar(
-        route_handlers=[api, open311_router(), metrics_endpoint],
+        route_handlers=[api, open311_router(), metrics_endpoint, asyncapi_endpoint],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
@@ -189,6 +193,7 @@ def create_app(settings: Settings) -> Litestar:
             description="Wire contract of the Hongshan District city-operations backend.",
         ),
         request_max_body_size=1024 * 1024,
+        request_class=CheckedRequest,  # hostile JSON refused where any body is read
         # Logging is ours (backend.observability.logs, set up above): Litestar's default
         # config would replace the root handlers with its own at startup.
         logging_config=None,
@@ -196,7 +201,14 @@ def create_app(settings: Settings) -> Litestar:
     )
     # Outermost, around Litestar's exception handling and routing: request ids and
     # latency for every answer, 404s and errors included.
-    app.asgi_handler = ObservabilityMiddleware(
-        SessionJanitor(app.asgi_handler), ctx.part("metrics")
+    limited = RequestLimits(
+        SessionJanitor(app.asgi_handler),
+        max_header_bytes=settings.max_header_bytes,
+        body_idle_seconds=settings.body_idle_seconds,
+        body_min_rate=settings.body_min_rate,
+        body_grace_seconds=settings.body_grace_seconds,
     )
+    ctx.parts["request_limits"] = limited
+    install_exact_openapi(app)
+    app.asgi_handler = ObservabilityMiddleware(limited, ctx.part("metrics"))
     return app

@@ -200,10 +200,13 @@ async def _create_user(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _openapi(settings: Settings) -> None:
+    from litestar._openapi.plugin import OpenAPIPlugin
+
     from backend.app import create_app
 
     app = create_app(settings)
-    print(json.dumps(app.openapi_schema.to_schema(), ensure_ascii=False, indent=2))
+    doc = app.plugins.get(OpenAPIPlugin).provide_openapi_schema()  # the exact one, as served
+    print(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
@@ -228,6 +231,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         http="httptools",
         ws="websockets-sansio",
         ws_max_size=1024 * 1024,  # frames over 64 KiB get an error frame; over 1 MiB, 1009
+        # h11 only (httptools has no such knob): the app's RequestLimits answers 431 anyway.
+        h11_max_incomplete_event_size=settings.max_header_bytes,
         log_level=settings.log_level.lower(),
         # Our JSON lines (backend.observability.logs) for uvicorn's loggers too; the
         # app writes one access line per request, with its request id.

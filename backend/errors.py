@@ -19,7 +19,13 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, OperationalError
 
-__all__ = ["ProblemError", "exception_handlers", "problem_response"]
+__all__ = [
+    "PROBLEM_JSON",
+    "ProblemError",
+    "exception_handlers",
+    "problem_body",
+    "problem_response",
+]
 
 log = logging.getLogger("chengyun.errors")
 
@@ -31,11 +37,13 @@ _TITLES = {
     403: "Forbidden",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Unprocessable request",
     429: "Too many requests",
+    431: "Request header fields too large",
     500: "Internal server error",
     503: "Service unavailable",
 }
@@ -75,14 +83,8 @@ class ProblemError(Exception):
         self.extra = extra
 
 
-def problem_response(
-    status: int,
-    code: str,
-    detail: str,
-    *,
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response[bytes]:
+def problem_body(status: int, code: str, detail: str, **extra: Any) -> bytes:
+    """The encoded problem document (for answers sent outside Litestar's handlers)."""
     body: dict[str, Any] = {
         "type": f"https://chengyun.hongshan.gov.cn/problems/{code}",
         "title": _TITLES.get(status, "Error"),
@@ -91,8 +93,22 @@ def problem_response(
         "code": code,
     }
     body.update(extra)
+    return msgspec.json.encode(body)
+
+
+def problem_response(
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response[bytes]:
+    if status == 503 and not any(k.lower() == "retry-after" for k in headers or {}):
+        # 503 always says when to come back (API.md); callers with a better guess set it.
+        headers = {**(headers or {}), "Retry-After": "5"}
     return Response(
-        content=msgspec.json.encode(body),
+        content=problem_body(status, code, detail, **extra),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,

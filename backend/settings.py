@@ -111,9 +111,14 @@ class Settings:
     ws_send_burst: int = 40
     ws_replay_max: int = 1000
     instruction_escalate_minutes: int = 30
+    # Hostile requests (backend.common.limits): header size, and how slowly a body may come.
+    max_header_bytes: int = 16 * 1024
+    body_idle_seconds: float = 15.0
+    body_min_rate: float = 1024.0
+    body_grace_seconds: float = 10.0
     instruction_sweep_seconds: int = 30
     # City platform link (市城运中心): unset endpoint = outbound sync disabled; unset inbound
-    # secret = POST /city/cases answers 503.
+    # secret = POST /city/cases answers 404 (switched off is not "unavailable").
     city_endpoint: str | None = None
     city_secret: str | None = None
     city_inbound_secret: str | None = None

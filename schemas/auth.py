@@ -49,8 +49,8 @@ class TokenPairOut(msgspec.Struct, kw_only=True):
 
 
 class QuietHours(Strict):
-    start: Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-    end: Annotated[str, msgspec.Meta(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+    start: Annotated[str, msgspec.Meta(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+    end: Annotated[str, msgspec.Meta(max_length=5, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
 class UserBrief(msgspec.Struct, kw_only=True):

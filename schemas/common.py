@@ -6,7 +6,10 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["LatLng", "Location", "Problem", "Strict"]
+__all__ = ["NO_NUL", "LatLng", "Location", "Problem", "Strict"]
+
+# Text fields refuse NUL: PostgreSQL cannot store it and no client means it.
+NO_NUL = r"^[^\x00]*$"
 
 
 class Strict(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from schemas.common import Location, Strict
+from schemas.common import NO_NUL, Location, Strict
 from schemas.media import MediaOut
 
 __all__ = [
@@ -45,16 +45,17 @@ __all__ = [
 ]
 
 # No NUL bytes: PostgreSQL refuses them in text, so both databases answer the same 400.
-NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=NO_NUL)]
 OptText = Annotated[str, msgspec.Meta(max_length=2000, pattern=NO_NUL)] | None
 Grade = Annotated[int, msgspec.Meta(ge=1, le=4)]
-MediaIds = Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=20)]
-Version = Annotated[int, msgspec.Meta(ge=1)] | None
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+MediaId = Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)]
+MediaIds = Annotated[list[MediaId], msgspec.Meta(max_length=20)]
+Version = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)] | None
 
 
 class EventCreateIn(Strict):
-    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
     description: Text
     location: Location
     media_ids: MediaIds = []
@@ -68,7 +69,7 @@ class _Action(Strict, tag_field="action"):
 
 
 class Accept(_Action, tag="accept", kw_only=True):
-    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | None = None
+    category_code: Code | None = None
     grade: Grade | None = None
     note: OptText = None
 
@@ -78,8 +79,8 @@ class Reject(_Action, tag="reject", kw_only=True):
 
 
 class Dispatch(_Action, tag="dispatch", kw_only=True):
-    org_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    user_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
+    org_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+    user_id: Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)] | None = None
     due_at: datetime | None = None
     note: OptText = None
 
@@ -122,7 +123,7 @@ class Cancel(_Action, tag="cancel", kw_only=True):
 
 
 class Merge(_Action, tag="merge", kw_only=True):
-    into_event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    into_event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 class RequestExtension(_Action, tag="request_extension", kw_only=True):

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from schemas.common import Location, Strict
+from schemas.common import NO_NUL, Location, Strict
 
 __all__ = ["IncidentIn", "IncidentOut", "PlanOut"]
 
@@ -15,8 +15,8 @@ __all__ = ["IncidentIn", "IncidentOut", "PlanOut"]
 class IncidentIn(Strict):
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
     level: Annotated[int, msgspec.Meta(ge=1, le=4)]
-    event_id: Annotated[str, msgspec.Meta(max_length=64)] | None = None
-    plan_code: Annotated[str, msgspec.Meta(max_length=40)] | None = None
+    event_id: Annotated[str, msgspec.Meta(max_length=64, pattern=NO_NUL)] | None = None
+    plan_code: Annotated[str, msgspec.Meta(max_length=40, pattern=NO_NUL)] | None = None
     location: Location | None = None
 
 

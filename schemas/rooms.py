@@ -1,7 +1,9 @@
 """Dispatch rooms (联勤联动): room and message shapes, and the WebSocket frames.
 
 Client frames are one tagged union (tag field ``op``), decoded once per frame and
-dispatched with ``match``. Server frames are encoded from the Structs at the bottom.
+dispatched with ``match``. Server frames are another (``ServerFrame``), each encoded once
+and the bytes fanned out to every socket. Both unions are the source of the AsyncAPI
+document (backend/rooms/asyncapi.py); a frame type missing from it fails a test.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from schemas.common import Location, Strict
+from schemas.common import NO_NUL, Location, Strict
+from schemas.notify import NotificationOut
 
 __all__ = [
     "AckFrame",
@@ -19,20 +22,32 @@ __all__ = [
     "AckOut",
     "AuthFrame",
     "ClientFrame",
+    "ErrorFrame",
     "MemberOut",
     "MembersIn",
+    "MessageFrame",
     "MessageIn",
     "MessageOut",
     "MessagePage",
+    "NotificationFrame",
     "PingFrame",
     "PongFrame",
+    "PresenceFrame",
     "ReadFrame",
+    "ReadNoticeFrame",
+    "ReadyFrame",
     "RoomCreateIn",
     "RoomOut",
     "SendFrame",
     "SenderOut",
+    "SentFrame",
+    "ServerFrame",
+    "ServerPingFrame",
+    "ServerPongFrame",
     "SubscribeFrame",
+    "SubscribedFrame",
     "TypingFrame",
+    "TypingNoticeFrame",
     "UnsubscribeFrame",
 ]
 
@@ -147,7 +162,7 @@ class _Frame(msgspec.Struct, tag_field="op", forbid_unknown_fields=True, kw_only
 
 
 class AuthFrame(_Frame, tag="auth"):
-    token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)]
+    token: Annotated[str, msgspec.Meta(min_length=1, max_length=4096, pattern=NO_NUL)]
 
 
 class SubscribeFrame(_Frame, tag="subscribe"):
@@ -218,4 +233,97 @@ ClientFrame = (
     | TypingFrame
     | PingFrame
     | PongFrame
+)
+
+
+# -- WebSocket, server -> client ---------------------------------------------------------
+class _ServerFrame(msgspec.Struct, tag_field="op", kw_only=True):
+    pass
+
+
+class ReadyFrame(_ServerFrame, tag="ready"):
+    """The socket is authenticated (again, after a refreshed ``auth`` frame)."""
+
+    user_id: str
+
+
+class SubscribedFrame(_ServerFrame, tag="subscribed"):
+    """Answer to ``subscribe``; with ``since_seq`` the missed messages follow it, then
+    live ones. ``recovered`` is false when more was missed than the server replays: page
+    ``GET /rooms/{id}/messages`` then."""
+
+    room_id: str
+    last_seq: int
+    recovered: bool
+
+
+class MessageFrame(_ServerFrame, tag="message"):
+    room_id: str
+    message: MessageOut
+
+
+class SentFrame(_ServerFrame, tag="sent"):
+    """Answer to ``send`` and ``ack``: the stored message's seq (the same on a resend)."""
+
+    client_msg_id: str | None
+    room_id: str
+    seq: int
+
+
+class PresenceFrame(_ServerFrame, tag="presence"):
+    """Who is subscribed to the room on any process: at most 200 ids, and the count."""
+
+    room_id: str
+    online: list[str]
+    online_count: int
+
+
+class TypingNoticeFrame(_ServerFrame, tag="typing"):
+    room_id: str
+    user_id: str
+
+
+class ReadNoticeFrame(_ServerFrame, tag="read"):
+    """A member read the room up to ``seq``."""
+
+    room_id: str
+    user_id: str
+    seq: int
+
+
+class NotificationFrame(_ServerFrame, tag="notification"):
+    """In-app delivery of a stored notification while the socket is open."""
+
+    notification: NotificationOut
+
+
+class ErrorFrame(_ServerFrame, tag="error", omit_defaults=True):
+    """A frame was refused; the socket stays open. ``ref`` is the refused frame's
+    ``client_msg_id`` or ``room_id`` when it had one."""
+
+    code: str
+    detail: str
+    ref: str | None = None
+
+
+class ServerPingFrame(_ServerFrame, tag="ping"):
+    """Sent every 20 s; any frame back (``pong`` is the polite one) counts as life."""
+
+
+class ServerPongFrame(_ServerFrame, tag="pong"):
+    """Answer to the client's ``ping``."""
+
+
+ServerFrame = (
+    ReadyFrame
+    | SubscribedFrame
+    | MessageFrame
+    | SentFrame
+    | PresenceFrame
+    | TypingNoticeFrame
+    | ReadNoticeFrame
+    | NotificationFrame
+    | ErrorFrame
+    | ServerPingFrame
+    | ServerPongFrame
 )

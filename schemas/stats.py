@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from schemas.common import Strict
+from schemas.common import NO_NUL, Strict
 
 __all__ = [
     "AssessmentOut",
@@ -127,7 +127,7 @@ Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w-]+$
 
 
 class RoutingRuleIn(Strict):
-    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
     org_id: Id
     street_id: Id | None = None
     grade: Annotated[int, msgspec.Meta(ge=1, le=4)] | None = None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -22,7 +23,10 @@ __all__ = ["AuthController", "MeController"]
 
 class PreferencesIO(Strict):
     quiet_hours: QuietHours | None = None
-    muted_kinds: list[str] = []
+    muted_kinds: Annotated[
+        list[Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z_]+$")]],
+        msgspec.Meta(max_length=50),
+    ] = []
 
 
 async def _me(db: DB, user: User) -> MeOut:

@@ -9,11 +9,12 @@ from litestar import Controller, Request, Response, post
 from litestar.datastructures import State
 
 from backend.citylink.signing import fresh, verify
+from backend.common.jsonbody import decode_json
 from backend.db.models import CityCase, Event
 from backend.deps import DB, get_context
 from backend.errors import ProblemError
 from backend.open311.system_user import system_principal
-from schemas.common import Location, Strict
+from schemas.common import NO_NUL, Location, Strict
 from schemas.events import EventCreateIn
 
 __all__ = ["SYSTEM_USERNAME", "CityCaseIn", "CityCaseOut", "CityController"]
@@ -23,7 +24,7 @@ SYSTEM_USERNAME = "city-link"
 
 class CityCaseIn(Strict):
     city_case_id: Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=r"^[^\x00]*$")]
-    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    category_code: Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
     description: Annotated[str, msgspec.Meta(min_length=1, max_length=2000, pattern=r"^[^\x00]*$")]
     location: Location
     grade: Annotated[int, msgspec.Meta(ge=1, le=4)] = 4
@@ -51,7 +52,9 @@ class CityController(Controller):
         ctx = get_context(state)
         secret = ctx.settings.city_inbound_secret
         if not secret:
-            raise ProblemError(503, "unavailable", "the city link is not configured")
+            # Switched off, not down: 503 would tell the caller to retry, and a link nobody
+            # set up does not come back by itself (docs/api.md, "Switched off").
+            raise ProblemError(404, "not_found", "the city link is not configured here")
         body = await request.body()
         ts = request.headers.get("x-chengyun-timestamp", "")
         signature = request.headers.get("x-chengyun-signature", "")
@@ -60,10 +63,7 @@ class CityController(Controller):
             raise _unauthenticated("bad signature")
         if not fresh(ts, ctx.now().timestamp()):
             raise _unauthenticated("stale or malformed timestamp")
-        try:
-            case = msgspec.json.decode(body, type=CityCaseIn, strict=True)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            raise ProblemError(400, "validation_failed", str(exc)) from exc
+        case = decode_json(body, CityCaseIn)
         known = await db.get(CityCase, case.city_case_id)
         if known is not None:
             event = await db.get(Event, known.event_id)

@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 import msgspec
 from litestar.params import QueryParameter
 
+from backend.common.jsonbody import decode_json
 from backend.errors import ProblemError
 
 __all__ = [
@@ -85,16 +86,4 @@ async def strict_body(request: Any, body_type: type[T]) -> T:
     Litestar converts bodies leniently; a field app that sends a string where the contract
     says a number has a bug we want it to see, not a silent guess.
     """
-    try:
-        return msgspec.json.decode(await request.body(), type=body_type, strict=True)
-    except msgspec.ValidationError as exc:
-        path = str(exc).rsplit("at `$.", 1)
-        field = path[1].rstrip("`") if len(path) == 2 else ""
-        raise ProblemError(
-            400,
-            "validation_failed",
-            str(exc),
-            errors=[{"field": field, "message": str(exc), "source": "body"}],
-        ) from exc
-    except msgspec.DecodeError as exc:
-        raise ProblemError(400, "validation_failed", f"malformed JSON body: {exc}") from exc
+    return decode_json(await request.body(), body_type)  # type: ignore[no-any-return]

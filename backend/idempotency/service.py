@@ -39,9 +39,11 @@ class IdempotencyPolicy(msgspec.Struct, frozen=True):
 
 
 def _request_hash(scope: str, raw: bytes) -> str:
+    # The body passed the decoding layer's checks when it was read (CheckedRequest); a body
+    # that still fails to decode is hashed as sent, and the handler answers its 400.
     try:
         canonical = msgspec.json.encode(msgspec.json.decode(raw), order="sorted")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         canonical = raw
     return hashlib.sha256(scope.encode() + b"\n" + canonical).hexdigest()
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.common.geometry import GeometryError, circle_bbox, distance_m, parse_geometry
+from backend.common.jsonbody import decode_json
 from backend.db.models import MapFeature
 from backend.errors import ProblemError
 from schemas.mapping import FeatureIn, FeatureOut, LayerOut
@@ -162,10 +163,7 @@ async def nearby(
 
 def decode_collection(data: bytes) -> list[Any]:
     """The ``features`` of a FeatureCollection document (still undecoded per feature)."""
-    try:
-        doc = msgspec.json.decode(data)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
-        raise ProblemError(400, "validation_failed", f"not a JSON document: {exc}") from exc
+    doc = decode_json(data)
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
         raise ProblemError(400, "validation_failed", "the file must be a GeoJSON FeatureCollection")
     features = doc.get("features")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import msgspec
 from litestar import Controller, Request, Response, Router, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -13,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
+from backend.common.jsonbody import BodyError, decode_json
 from backend.common.pagination import strict_body
 from backend.db.models import Event, Open311Key, Open311Request
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
@@ -173,9 +173,9 @@ async def _form(request: Request[Any, Any, Any]) -> dict[str, str]:
     """The spec posts application/x-www-form-urlencoded; JSON objects are accepted too."""
     if request.headers.get("content-type", "").startswith("application/json"):
         try:
-            doc = msgspec.json.decode(await request.body())
-        except msgspec.DecodeError as exc:
-            raise Open311Error(400, "malformed JSON body") from exc
+            doc = decode_json(await request.body())
+        except BodyError as exc:
+            raise Open311Error(400, exc.detail) from exc
         if not isinstance(doc, dict):
             raise Open311Error(400, "the body must be an object")
         return {str(k): str(v) for k, v in doc.items() if v is not None}

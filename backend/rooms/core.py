@@ -7,7 +7,6 @@ rules. Every method takes the caller's session and never commits.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,7 @@ from backend.rooms import peers
 from backend.rooms.hub import RoomHub
 from backend.rooms.messages import MessageWriter, load_messages, mentioned_ids, present_messages
 from backend.rooms.service import may_instruct, member_user_ids
-from schemas.rooms import AckOut, MessageIn, MessageOut
+from schemas.rooms import AckOut, MessageIn, MessageOut, TypingNoticeFrame
 
 __all__ = ["Rooms"]
 
@@ -285,5 +284,5 @@ class Rooms:
         await session.flush()
         return seq
 
-    def typing_frame(self, room_id: str, user_id: str) -> dict[str, Any]:
-        return {"op": "typing", "room_id": room_id, "user_id": user_id}
+    def typing_frame(self, room_id: str, user_id: str) -> TypingNoticeFrame:
+        return TypingNoticeFrame(room_id=room_id, user_id=user_id)

@@ -25,6 +25,8 @@ import msgspec
 from litestar.channels import ChannelsPlugin, Subscriber
 
 from backend.rooms.connection import CLOSE_AUTH, CLOSE_SHUTDOWN, Connection, RoomSub
+from schemas.notify import NotificationOut
+from schemas.rooms import NotificationFrame, PresenceFrame, ServerFrame, SubscribedFrame
 
 __all__ = ["FetchFrames", "RoomHub"]
 
@@ -214,8 +216,7 @@ class RoomHub:
             frames, start, recovered = [], last_seq, False
         else:
             start = since_seq
-        head = {"op": "subscribed", "room_id": room_id, "last_seq": last_seq}
-        head["recovered"] = recovered
+        head = SubscribedFrame(room_id=room_id, last_seq=last_seq, recovered=recovered)
         await conn.send_now(_enc.encode(head).decode())
         for seq, text in frames:
             if conn.closed:
@@ -260,7 +261,7 @@ class RoomHub:
         payload = b"M%d\n%s" % (seq, frame.encode())
         self.channels.publish(payload, room_channel(room_id))
 
-    def publish_ephemeral(self, room_id: str, frame: dict[str, object], exclude: str = "") -> None:
+    def publish_ephemeral(self, room_id: str, frame: ServerFrame, exclude: str = "") -> None:
         payload = b"E" + exclude.encode() + b"\n" + _enc.encode(frame)
         self.channels.publish(payload, room_channel(room_id))
 
@@ -270,8 +271,9 @@ class RoomHub:
         self.channels.publish(session_id.encode(), SESSION_CHANNEL)
 
     def publish_notification(self, user_id: str, notification: dict[str, object]) -> None:
-        frame = _enc.encode({"op": "notification", "notification": notification})
-        self.publish_to_user(user_id, frame)
+        # The notify domain hands over NotificationOut's builtins; the frame type checks it.
+        out = msgspec.convert(notification, NotificationOut)
+        self.publish_to_user(user_id, _enc.encode(NotificationFrame(notification=out)))
 
     def publish_to_user(self, user_id: str, frame: bytes) -> None:
         """An encoded frame to every socket of ``user_id``, on every process."""
@@ -382,9 +384,9 @@ class RoomHub:
 
     def _presence_frame(self, lr: LocalRoom) -> str:
         online = sorted(self._online(lr))
-        frame: dict[str, object] = {"op": "presence", "room_id": lr.room_id}
-        frame["online"] = online[:PRESENCE_MAX]
-        frame["online_count"] = len(online)
+        frame = PresenceFrame(
+            room_id=lr.room_id, online=online[:PRESENCE_MAX], online_count=len(online)
+        )
         return _enc.encode(frame).decode()
 
     def _announce(self, lr: LocalRoom) -> None:

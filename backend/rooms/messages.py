@@ -21,7 +21,7 @@ from backend.db.engine import on_commit
 from backend.db.models import InstructionTarget, Media, Org, Room, RoomMessage, User
 from backend.errors import ProblemError
 from backend.media_api.service import MediaLinks
-from schemas.rooms import InstructionOut, MessageOut, SenderOut
+from schemas.rooms import InstructionOut, MessageFrame, MessageOut, SenderOut
 
 __all__ = [
     "MessageWriter",
@@ -36,7 +36,7 @@ _encoder = msgspec.json.Encoder()
 
 
 def encode_message_frame(out: MessageOut) -> str:
-    return _encoder.encode({"op": "message", "room_id": out.room_id, "message": out}).decode()
+    return _encoder.encode(MessageFrame(room_id=out.room_id, message=out)).decode()
 
 
 async def find_by_client_id(

@@ -17,6 +17,7 @@ from litestar.exceptions import WebSocketDisconnect
 
 from backend.auth.principal import Principal
 from backend.auth.tokens import AccessClaims, TokenError
+from backend.common.jsonbody import BodyError, decode_json
 from backend.context import AppContext
 from backend.db.engine import drop_after_commit, run_after_commit
 from backend.errors import ProblemError
@@ -33,10 +34,16 @@ from schemas.rooms import (
     AckFrame,
     AuthFrame,
     ClientFrame,
+    ErrorFrame,
     PingFrame,
     PongFrame,
     ReadFrame,
+    ReadNoticeFrame,
+    ReadyFrame,
     SendFrame,
+    SentFrame,
+    ServerPingFrame,
+    ServerPongFrame,
     SubscribeFrame,
     TypingFrame,
     UnsubscribeFrame,
@@ -48,8 +55,8 @@ log = logging.getLogger("chengyun.ws")
 
 _decoder = msgspec.json.Decoder(ClientFrame)
 _enc = msgspec.json.Encoder()
-PONG = '{"op":"pong"}'
-PING = '{"op":"ping"}'
+PONG = _enc.encode(ServerPongFrame()).decode()
+PING = _enc.encode(ServerPingFrame()).decode()
 
 
 def origin_allowed(socket: WebSocket[Any, Any, Any], allowed: tuple[str, ...]) -> bool:
@@ -62,10 +69,7 @@ def origin_allowed(socket: WebSocket[Any, Any, Any], allowed: tuple[str, ...]) -
 
 
 def _error(code: str, detail: str, ref: str | None = None) -> str:
-    frame: dict[str, Any] = {"op": "error", "code": code, "detail": detail}
-    if ref is not None:
-        frame["ref"] = ref
-    return _enc.encode(frame).decode()
+    return _enc.encode(ErrorFrame(code=code, detail=detail, ref=ref)).decode()
 
 
 async def _receive_text(socket: WebSocket[Any, Any, Any], wait: float) -> str | bytes | None:
@@ -97,8 +101,8 @@ async def _authenticate(
     if raw is None:
         return None
     try:
-        frame = _decoder.decode(raw)
-    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError):
+        frame = decode_json(raw, decoder=_decoder)
+    except BodyError:
         frame = None
     if not isinstance(frame, AuthFrame):
         await socket.close(CLOSE_AUTH, "the first frame must be auth")
@@ -136,7 +140,7 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     # process).
     conn.close_at(claims.expires_at.timestamp(), CLOSE_AUTH, "token expired")
     hub.add_connection(conn)
-    conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
+    conn.enqueue(_enc.encode(ReadyFrame(user_id=principal.id)).decode())
     conn.start_pinging(ctx.settings.ws_ping_seconds, PING)
     session = _Session(ctx, rooms, principal, conn)
     try:
@@ -176,9 +180,9 @@ class _Session:
             self.conn.enqueue(_error("payload_too_large", "frames are limited to 64 KiB"))
             return
         try:
-            frame = _decoder.decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError, UnicodeDecodeError) as exc:
-            self.conn.enqueue(_error("bad_frame", str(exc)))
+            frame = decode_json(raw, decoder=_decoder)
+        except BodyError as exc:
+            self.conn.enqueue(_error("bad_frame", exc.detail))
             return
         try:
             await self._dispatch(frame)
@@ -233,7 +237,7 @@ class _Session:
         self.principal = principal
         self.conn.session_id = principal.session_id
         self.conn.close_at(claims.expires_at.timestamp(), CLOSE_AUTH, "token expired")
-        self.conn.enqueue(_enc.encode({"op": "ready", "user_id": principal.id}).decode())
+        self.conn.enqueue(_enc.encode(ReadyFrame(user_id=principal.id)).decode())
 
     def _rate_limit(self) -> None:
         wait = self.rooms.hub.allow_send(self.principal.id)
@@ -258,23 +262,21 @@ class _Session:
         out, _ = await self.rooms.send(
             session, self.principal, room, role, frame.as_message(), self.ctx.now()
         )
-        return _enc.encode(
-            {"op": "sent", "client_msg_id": frame.client_msg_id, "room_id": room.id, "seq": out.seq}
-        ).decode()
+        sent = SentFrame(client_msg_id=frame.client_msg_id, room_id=room.id, seq=out.seq)
+        return _enc.encode(sent).decode()
 
     async def _ack(self, session: Any, frame: AckFrame) -> str:
         room, role = await load_member_room(session, frame.room_id, self.principal)
         out = await self.rooms.ack(
             session, self.principal, room, role, frame.seq, frame.text, self.ctx.now()
         )
-        return _enc.encode(
-            {"op": "sent", "client_msg_id": out.client_msg_id, "room_id": room.id, "seq": out.seq}
-        ).decode()
+        sent = SentFrame(client_msg_id=out.client_msg_id, room_id=room.id, seq=out.seq)
+        return _enc.encode(sent).decode()
 
     async def _read(self, session: Any, frame: ReadFrame) -> None:
         room, _ = await load_member_room(session, frame.room_id, self.principal)
         seq = await self.rooms.mark_read(session, self.principal, room, frame.seq, self.ctx.now())
-        read = {"op": "read", "room_id": room.id, "user_id": self.principal.id, "seq": seq}
+        read = ReadNoticeFrame(room_id=room.id, user_id=self.principal.id, seq=seq)
         from backend.db.engine import on_commit
 
         on_commit(session, lambda: self.rooms.hub.publish_ephemeral(room.id, read))

@@ -145,3 +145,20 @@ async def test_inbound_case_is_signed_fresh_and_idempotent(
         "/api/v1/auth/login", json={"username": "city-link", "password": "chengyun-demo"}
     )
     assert login.status_code == 401
+
+
+async def test_inbound_cases_switched_off_answer_404_not_503(app: Any, client: Any) -> None:
+    """Not configured is not "unavailable": 503 would have the city platform retry forever."""
+    app.state["ctx"].settings = app.state["ctx"].settings.with_overrides(city_inbound_secret=None)
+    r = await client.post("/api/v1/city/cases", content=b"{}")
+    assert r.status_code == 404, r.text
+    assert r.json()["code"] == "not_found"
+    assert "retry-after" not in r.headers
+
+
+def test_every_503_problem_says_when_to_retry() -> None:
+    from backend.errors import problem_response
+
+    assert problem_response(503, "unavailable", "down").headers["Retry-After"] == "5"
+    r = problem_response(503, "unavailable", "busy", headers={"Retry-After": "1"})
+    assert r.headers["Retry-After"] == "1"

@@ -6,12 +6,16 @@ import asyncio
 import json
 from typing import Any
 
+import msgspec
 import websockets
 from websockets.asyncio.client import ClientConnection
+
+from schemas.rooms import ServerFrame
 
 __all__ = ["WS", "connect"]
 
 QUIET = {"ping", "presence", "typing", "read"}
+_server_frame = msgspec.json.Decoder(ServerFrame)
 
 
 class WS:
@@ -27,6 +31,9 @@ class WS:
         async with asyncio.timeout(timeout):
             raw = await self.conn.recv()
         frame = json.loads(raw)
+        # Every frame the server sends is one the contract's types (and so the AsyncAPI
+        # document) describe: anything else fails the test that received it.
+        _server_frame.decode(raw)
         self.seen.append(frame)
         return frame  # type: ignore[no-any-return]
 
