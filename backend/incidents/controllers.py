@@ -52,7 +52,7 @@ class IncidentsController(Controller):
             scope="POST /incidents",
             produce=produce,
             policy=IdempotencyPolicy(
-                keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
+                keep_hours=s.idempotency_hours
             ),
         )
 

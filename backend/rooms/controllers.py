@@ -39,7 +39,7 @@ def _rooms(state: State) -> Rooms:
 def _policy(state: State) -> IdempotencyPolicy:
     s = get_context(state).settings
     return IdempotencyPolicy(
-        keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
+        keep_hours=s.idempotency_hours
     )
 
 
