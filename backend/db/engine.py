@@ -13,7 +13,14 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-__all__ = ["Database", "on_commit", "run_after_commit"]
+__all__ = ["ACQUIRE_SECONDS", "CONNECT_SECONDS", "Database", "on_commit", "run_after_commit"]
+
+# PostgreSQL: how long a request waits to open a connection, and for a free one from a
+# full pool, before it answers 503 (backend/db/outage.py) instead of hanging while the
+# database is away. Refused connections fail at once; these bound the silent cases (a
+# host that drops packets, a pool held by stuck requests).
+CONNECT_SECONDS = 5.0
+ACQUIRE_SECONDS = 5.0
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -47,7 +54,12 @@ class Database:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
         if url.startswith("postgresql"):
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=pool_size * 2,
+                pool_timeout=ACQUIRE_SECONDS,
+                connect_args={"timeout": CONNECT_SECONDS},
+            )
         self.engine = create_async_engine(url, **kwargs)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         if self.is_sqlite:
