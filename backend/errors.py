@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError
 
 from backend.db.outage import UNAVAILABLE_TYPES, database_unavailable
+from media.store import StoreUnavailable
 
 __all__ = ["ProblemError", "exception_handlers", "problem_response"]
 
@@ -185,6 +186,19 @@ def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Re
     return _unexpected(request, exc)
 
 
+def _store_unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[bytes]:
+    # The media store (S3) is away. An upload's row was never committed (the request's
+    # transaction rolls back); objects it already wrote are unreferenced, and the orphan
+    # sweep removes them.
+    log.warning("media store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        503,
+        "unavailable",
+        "the media store is unavailable; retry shortly",
+        headers={"Retry-After": "5"},
+    )
+
+
 def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
     # msgspec raises UnicodeDecodeError (not DecodeError) for invalid UTF-8 inside a JSON
     # string, and Litestar only wraps DecodeError: without this a stray byte answered 500.
@@ -209,6 +223,7 @@ exception_handlers: dict[Any, Any] = {
     DataError: _data_error,
     DBAPIError: _database_unavailable,
     **{t: _database_unavailable for t in UNAVAILABLE_TYPES},
+    StoreUnavailable: _store_unavailable,
     UnicodeDecodeError: _not_utf8,
     Exception: _unexpected,
 }
