@@ -17,7 +17,10 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import DataError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError
+
+from backend.db.outage import UNAVAILABLE_TYPES, database_unavailable
+from media.store import StoreUnavailable
 
 __all__ = [
     "PROBLEM_JSON",
@@ -184,16 +187,32 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[byt
     return problem_response(400, "validation_failed", "a value in the request is not acceptable")
 
 
-def _database_busy(request: Request[Any, Any, Any], exc: OperationalError) -> Response[bytes]:
-    # SQLite's one write lock stayed taken past busy_timeout, or PostgreSQL is unreachable:
-    # the request was fine and may be retried. Anything else is a real fault.
-    message = str(exc.orig).lower()
-    if "database is locked" in message or "connection" in message:
-        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    # The database is restarting, unreachable, or SQLite's one write lock stayed taken past
+    # busy_timeout: the request was fine and may be retried (backend/db/outage.py).
+    # Anything else is a real fault.
+    if database_unavailable(exc):
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem_response(
-            503, "unavailable", "the database is busy; retry shortly", headers={"Retry-After": "1"}
+            503,
+            "unavailable",
+            "the database is unavailable; retry shortly",
+            headers={"Retry-After": "1"},
         )
     return _unexpected(request, exc)
+
+
+def _store_unavailable(request: Request[Any, Any, Any], exc: StoreUnavailable) -> Response[bytes]:
+    # The media store (S3) is away. An upload's row was never committed (the request's
+    # transaction rolls back); objects it already wrote are unreferenced, and the orphan
+    # sweep removes them.
+    log.warning("media store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        503,
+        "unavailable",
+        "the media store is unavailable; retry shortly",
+        headers={"Retry-After": "5"},
+    )
 
 
 def _not_utf8(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[bytes]:
@@ -218,7 +237,9 @@ exception_handlers: dict[Any, Any] = {
     NotFoundException: _http_error,
     HTTPException: _http_error,
     DataError: _data_error,
-    OperationalError: _database_busy,
+    DBAPIError: _database_unavailable,
+    **{t: _database_unavailable for t in UNAVAILABLE_TYPES},
+    StoreUnavailable: _store_unavailable,
     UnicodeDecodeError: _not_utf8,
     Exception: _unexpected,
 }

@@ -83,7 +83,6 @@ class Settings:
     media_max_pixels: int = 50_000_000
     media_gps_mismatch_m: float = 200.0
     idempotency_hours: int = 48
-    idempotency_stale_seconds: int = 120
     duplicate_window_hours: int = 72
     # Working hours after an overdue before the case escalates to the district center.
     escalate_after_working_hours: float = 4.0

@@ -15,15 +15,46 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from media.store import MediaNotFound, MediaStore, _require_aware, validate_key
+from media.store import (
+    MediaNotFound,
+    MediaStore,
+    StoreUnavailable,
+    _require_aware,
+    validate_key,
+)
 
 __all__ = ["S3MediaStore"]
 
 _NOT_FOUND: Final = frozenset({"NoSuchKey", "404", "NotFound"})
 
 
+_TRANSIENT: Final = frozenset(
+    {"SlowDown", "ServiceUnavailable", "RequestTimeout", "InternalError", "Throttling"}
+)
+
+
 def _is_not_found(exc: ClientError) -> bool:
     return str(exc.response.get("Error", {}).get("Code")) in _NOT_FOUND
+
+
+def _transient(exc: BaseException) -> bool:
+    """Connection errors and timeouts (BotoCoreError), 5xx answers and throttling."""
+    if isinstance(exc, BotoCoreError):
+        return True
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0
+        return int(status) >= 500 or str(exc.response.get("Error", {}).get("Code")) in _TRANSIENT
+    return False
+
+
+async def _call(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+    """Run a blocking boto3 call in a thread; an unreachable store is StoreUnavailable."""
+    try:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+    except (BotoCoreError, ClientError) as exc:
+        if _transient(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        raise
 
 
 class S3MediaStore(MediaStore):
@@ -60,7 +91,7 @@ class S3MediaStore(MediaStore):
         )
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
-        await asyncio.to_thread(
+        await _call(
             self._client.put_object,
             Bucket=self._bucket,
             Key=validate_key(key),
@@ -69,7 +100,7 @@ class S3MediaStore(MediaStore):
         )
 
     async def get(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._get_sync, validate_key(key))
+        return await _call(self._get_sync, validate_key(key))
 
     def _get_sync(self, key: str) -> bytes:
         try:
@@ -83,12 +114,10 @@ class S3MediaStore(MediaStore):
 
     async def delete(self, key: str) -> None:
         # DeleteObject already succeeds on a missing key.
-        await asyncio.to_thread(
-            self._client.delete_object, Bucket=self._bucket, Key=validate_key(key)
-        )
+        await _call(self._client.delete_object, Bucket=self._bucket, Key=validate_key(key))
 
     async def exists(self, key: str) -> bool:
-        return await asyncio.to_thread(self._exists_sync, validate_key(key))
+        return await _call(self._exists_sync, validate_key(key))
 
     def _exists_sync(self, key: str) -> bool:
         try:
@@ -103,7 +132,7 @@ class S3MediaStore(MediaStore):
         _require_aware(cutoff)
         token: str | None = None
         while True:  # one page (up to 1000 keys) per thread hop
-            page = await asyncio.to_thread(self._list_page, prefix, token)
+            page = await _call(self._list_page, prefix, token)
             for item in page.get("Contents", []):
                 if item["LastModified"] < cutoff:
                     yield item["Key"]

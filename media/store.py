@@ -21,6 +21,7 @@ __all__ = [
     "MediaNotFound",
     "MediaStore",
     "MemoryMediaStore",
+    "StoreUnavailable",
     "validate_key",
 ]
 
@@ -30,6 +31,11 @@ _TMP_PREFIX: Final = ".tmp-"
 
 class MediaNotFound(KeyError):
     """No object under this key."""
+
+
+class StoreUnavailable(Exception):
+    """The store did not answer (unreachable, timed out, 5xx, throttling): retry later.
+    Nothing it was asked to write in that call may be relied on."""
 
 
 def validate_key(key: str) -> str:

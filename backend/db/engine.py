@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import (
 
 from backend.db.sqlite_writes import WriteQueue
 
-__all__ = ["Database", "on_commit", "run_after_commit"]
+__all__ = ["ACQUIRE_SECONDS", "CONNECT_SECONDS", "Database", "on_commit", "run_after_commit"]
+
+# PostgreSQL: how long a request waits to open a connection, and for a free one from a
+# full pool, before it answers 503 (backend/db/outage.py) instead of hanging while the
+# database is away. Refused connections fail at once; these bound the silent cases (a
+# host that drops packets, a pool held by stuck requests).
+CONNECT_SECONDS = 5.0
+ACQUIRE_SECONDS = 5.0
 
 
 def _configure_sqlite(engine: AsyncEngine, writes: WriteQueue) -> None:
@@ -52,7 +59,12 @@ class Database:
         self.url = url
         kwargs: dict[str, Any] = {"echo": echo, "pool_pre_ping": False}
         if url.startswith("postgresql"):
-            kwargs.update(pool_size=pool_size, max_overflow=pool_size * 2)
+            kwargs.update(
+                pool_size=pool_size,
+                max_overflow=pool_size * 2,
+                pool_timeout=ACQUIRE_SECONDS,
+                connect_args={"timeout": CONNECT_SECONDS},
+            )
         elif ":memory:" not in url:
             # Keep as many SQLite connections as requests run at once: with the default 5, a
             # busier moment opened and closed overflow connections (a thread and four PRAGMAs

@@ -51,9 +51,7 @@ def _service(state: State) -> EventService:
 
 def _policy(state: State) -> IdempotencyPolicy:
     s = get_context(state).settings
-    return IdempotencyPolicy(
-        keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
-    )
+    return IdempotencyPolicy(keep_hours=s.idempotency_hours)
 
 
 def _reveals_phone(p: Principal, e: Event) -> bool:

@@ -1,8 +1,20 @@
 """Idempotency-Key handling: a retried request never creates a second thing.
 
-The claim is committed on its own before the work starts, so a concurrent repeat sees it
-(409 while in flight); the outcome is written in the same transaction as the change it
-describes, so the stored answer and the change commit or vanish together.
+The claim is written in the request's own transaction, with the change it guards and the
+answer it stores: all three commit or vanish together. So a request that dies with its
+process (``kill -9``, a lost database connection) leaves no claim behind, and the phone's
+retry with the same key runs at once instead of waiting out a timeout.
+
+While the first request runs, a repeat must not run too:
+
+- PostgreSQL: the claim holds a transaction-level advisory lock on (user, key); a repeat
+  that cannot take it at once answers 409 ``idempotency_in_flight`` (Retry-After: 1). The
+  lock dies with the owner's transaction, so a dead process's claim is visibly dead.
+- SQLite (one process): a writing transaction holds the database's one write lock from its
+  ``BEGIN IMMEDIATE``, so the repeat queues behind the first and then replays its answer.
+
+An ``in_flight`` row that is committed can only be a claim left by a release that committed
+its claims before working; its owner is gone, and the retry takes it over.
 """
 
 from __future__ import annotations
@@ -16,7 +28,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request, Response
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,17 +37,34 @@ from backend.db.base import utcnow
 from backend.db.models import IdempotencyRecord
 from backend.errors import ProblemError
 
-__all__ = ["IdempotencyPolicy", "run_idempotent"]
+__all__ = ["IdempotencyPolicy", "claim_lock_key", "run_idempotent"]
 
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 JSON = "application/json"
+# The first half of the two-int advisory lock key: our claims' own space (the scheduler's
+# single-bigint lock lives in another one).
+LOCK_CLASS = 0x63790001
 
 Produce = Callable[[], Awaitable[tuple[int, Any]]]
 
 
 class IdempotencyPolicy(msgspec.Struct, frozen=True):
     keep_hours: int = 48
-    stale_seconds: int = 120
+
+
+def claim_lock_key(user_id: str, key: str) -> int:
+    """The second half of the advisory lock key of (user, key): a signed 32-bit hash."""
+    digest = hashlib.sha256(f"{user_id}\n{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
+def _in_flight() -> ProblemError:
+    return ProblemError(
+        409,
+        "idempotency_in_flight",
+        "a request with this Idempotency-Key is still being processed",
+        headers={"Retry-After": "1"},
+    )
 
 
 def _request_hash(scope: str, raw: bytes) -> str:
@@ -64,7 +93,13 @@ async def _claim(
     request_hash: str,
     policy: IdempotencyPolicy,
 ) -> str | Response[bytes]:
-    """Return our claim token, or the response to give instead of running."""
+    """Return our claim token (uncommitted), or the response to give instead of running."""
+    if session.bind.dialect.name == "postgresql":
+        locked = await session.scalar(
+            select(func.pg_try_advisory_xact_lock(LOCK_CLASS, claim_lock_key(user_id, key)))
+        )
+        if not locked:
+            raise _in_flight()
     claim = str(uuid.uuid4())
     for _ in range(2):
         now = utcnow()
@@ -83,7 +118,6 @@ async def _claim(
             .returning(IdempotencyRecord.claim)
         )
         if (await session.execute(stmt)).scalar_one_or_none() == claim:
-            await session.commit()
             return claim
         row = (
             await session.execute(
@@ -102,7 +136,6 @@ async def _claim(
                     IdempotencyRecord.claim == row.claim,
                 )
             )
-            await session.commit()
             continue
         if row.request_hash != request_hash:
             raise ProblemError(
@@ -111,34 +144,20 @@ async def _claim(
                 "this Idempotency-Key was already used with a different request",
             )
         if row.state == "done":
-            await session.commit()
             return Response(
                 content=row.body or b"",
                 status_code=row.status_code or 200,
                 media_type=row.content_type or JSON,
                 headers={"Idempotent-Replayed": "true"},
             )
-        if now - row.created_at < timedelta(seconds=policy.stale_seconds):
-            raise ProblemError(
-                409,
-                "idempotency_in_flight",
-                "a request with this Idempotency-Key is still being processed",
-                headers={"Retry-After": "1"},
-            )
-        # The first attempt died mid-way (process killed): its claim is stale, take it over.
-        taken = await session.execute(
+        # A committed in-flight claim: its owner is gone (see the module docstring).
+        await session.execute(
             update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.user_id == user_id,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.claim == row.claim,
-            )
+            .where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
             .values(claim=claim, created_at=now)
         )
-        await session.commit()
-        if taken.rowcount == 1:  # type: ignore[attr-defined]
-            return claim
-    raise ProblemError(409, "idempotency_in_flight", "please retry", headers={"Retry-After": "1"})
+        return claim
+    raise _in_flight()
 
 
 async def run_idempotent(
@@ -172,28 +191,16 @@ async def run_idempotent(
     )
     if isinstance(claimed, Response):
         return claimed
-    try:
-        status, body = await produce()
-        content = _encode(body)
-        await session.execute(
-            update(IdempotencyRecord)
-            .where(
-                IdempotencyRecord.user_id == user_id,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.claim == claimed,
-            )
-            .values(state="done", status_code=status, content_type=JSON, body=content)
+    # A failure rolls the whole transaction back, the claim with it: a retry runs again.
+    status, body = await produce()
+    content = _encode(body)
+    await session.execute(
+        update(IdempotencyRecord)
+        .where(
+            IdempotencyRecord.user_id == user_id,
+            IdempotencyRecord.key == key,
+            IdempotencyRecord.claim == claimed,
         )
-    except BaseException:
-        # Release the claim so a retry runs again instead of waiting out the stale period.
-        await session.rollback()
-        await session.execute(
-            delete(IdempotencyRecord).where(
-                IdempotencyRecord.user_id == user_id,
-                IdempotencyRecord.key == key,
-                IdempotencyRecord.claim == claimed,
-            )
-        )
-        await session.commit()
-        raise
+        .values(state="done", status_code=status, content_type=JSON, body=content)
+    )
     return Response(content=content, status_code=status, media_type=JSON)

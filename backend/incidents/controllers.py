@@ -51,9 +51,7 @@ class IncidentsController(Controller):
             user_id=principal.id,
             scope="POST /incidents",
             produce=produce,
-            policy=IdempotencyPolicy(
-                keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
-            ),
+            policy=IdempotencyPolicy(keep_hours=s.idempotency_hours),
         )
 
     @get("")

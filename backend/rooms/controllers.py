@@ -38,9 +38,7 @@ def _rooms(state: State) -> Rooms:
 
 def _policy(state: State) -> IdempotencyPolicy:
     s = get_context(state).settings
-    return IdempotencyPolicy(
-        keep_hours=s.idempotency_hours, stale_seconds=s.idempotency_stale_seconds
-    )
+    return IdempotencyPolicy(keep_hours=s.idempotency_hours)
 
 
 def _owner_or_dispatcher(role: str, principal: Any) -> None:

@@ -36,6 +36,9 @@ FetchFrames = Callable[[str, int, int | None], Awaitable[tuple[int, list[tuple[i
 NOTIFY_CHANNEL = "user-notify"
 SESSION_CHANNEL = "session-ended"
 GAP_WAIT_SECONDS = 0.5
+# Frames read back at most per gap: fetch_frames answers nothing when more than its limit
+# were missed since ``after`` (up to the room's head, which may be past the gap).
+GAP_FETCH_MAX = 1000
 PRESENCE_DEBOUNCE_SECONDS = 0.2
 # Above this many online members, presence is sent on subscribe only (a full list to
 # every member on every change would be quadratic), truncated to this many ids.
@@ -90,6 +93,7 @@ class RoomHub:
         self.fanout_observer: Callable[[float], None] | None = None
         # Called with the id of a login that ended anywhere (the session-ended broadcast).
         self.session_ended_listeners: list[Callable[[str], None]] = []
+        self._catch_up_task: asyncio.Task[None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -359,9 +363,8 @@ class RoomHub:
         if not lr.held or lr.delivered is None or self.rooms.get(lr.room_id) is not lr:
             return
         upto = min(lr.held)
-        want = upto - lr.delivered - 1
-        if want > 0:
-            _, frames = await self.fetch_frames(lr.room_id, lr.delivered, want)
+        if upto - lr.delivered - 1 > 0:
+            _, frames = await self.fetch_frames(lr.room_id, lr.delivered, GAP_FETCH_MAX)
             for seq, text in frames:
                 if seq < upto:
                     lr.held.setdefault(seq, text)
@@ -370,6 +373,26 @@ class RoomHub:
             log.warning("room %s: seq %d..%d never arrived", lr.room_id, lr.delivered + 1, upto - 1)
             lr.delivered = upto - 1
         self._drain(lr)
+
+    def after_outage(self) -> None:
+        """The channels were away (a Redis restart): frames other processes published
+        meanwhile never came. Read them back from the database, and re-announce presence."""
+        self._catch_up_task = asyncio.get_running_loop().create_task(self._catch_up())
+        self.announce_all()
+
+    async def _catch_up(self) -> None:
+        for lr in list(self.rooms.values()):
+            if lr.delivered is None or self.rooms.get(lr.room_id) is not lr:
+                continue
+            try:
+                _, frames = await self.fetch_frames(lr.room_id, lr.delivered, GAP_FETCH_MAX)
+            except Exception:  # the next message's gap fill tries again
+                log.exception("room %s: catching up after the outage failed", lr.room_id)
+                continue
+            for seq, text in frames:
+                lr.held.setdefault(seq, text)
+            if lr.held and lr.delivered is not None:
+                self._drain(lr)
 
     # -- presence ---------------------------------------------------------------------
     def _online(self, lr: LocalRoom) -> set[str]:

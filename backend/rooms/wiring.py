@@ -20,6 +20,7 @@ from backend.rooms.core import Rooms
 from backend.rooms.event_feed import install_event_feed
 from backend.rooms.hub import RoomHub
 from backend.rooms.instructions import instruction_sweep
+from backend.rooms.redis_channels import ResilientRedisBackend
 from backend.rooms.service import add_org_member
 
 __all__ = ["RoomChannels", "install"]
@@ -82,10 +83,16 @@ def _backend(ctx: AppContext) -> tuple[ChannelsBackend, Callable[[], Awaitable[A
     url = ctx.settings.redis_url
     if not url:
         return MemoryChannelsBackend(), None
-    from litestar.channels.backends.redis import RedisChannelsPubSubBackend
     from redis.asyncio import Redis
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
 
-    redis = Redis.from_url(url)
+    # Bounded waits and no retries inside a command: the backend reconnects on its own
+    # (backend/rooms/redis_channels.py), and a frame for other processes that cannot be
+    # published now is read back from the database by them later.
+    redis = Redis.from_url(
+        url, socket_connect_timeout=2, socket_timeout=5, retry=Retry(NoBackoff(), 0)
+    )
 
     async def probe() -> None:
         await redis.ping()
@@ -94,7 +101,7 @@ def _backend(ctx: AppContext) -> tuple[ChannelsBackend, Callable[[], Awaitable[A
         await redis.aclose()
 
     ctx.parts.setdefault("on_shutdown", []).append(close)
-    return RedisChannelsPubSubBackend(redis=redis, key_prefix="chengyun_channels"), probe
+    return ResilientRedisBackend(redis, key_prefix="chengyun_channels"), probe
 
 
 def install(ctx: AppContext) -> Rooms:
@@ -129,6 +136,8 @@ def install(ctx: AppContext) -> Rooms:
 
     async def start() -> None:
         await hub.start()
+        if isinstance(backend, ResilientRedisBackend):
+            backend.on_reconnect.append(hub.after_outage)
         notify = ctx.parts.get("notify")
         if notify is not None:
             notify.live_listeners.append(hub.publish_notification)

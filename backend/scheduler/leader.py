@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 __all__ = ["LeaderLock"]
@@ -38,20 +39,40 @@ class LeaderLock:
             if await self._still_alive():
                 return True
             await self.release()
-        conn = await self.engine.connect()
-        try:
-            got = (
-                await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
-            ).scalar()
-            await conn.commit()
-        except Exception:
-            await conn.close()
-            raise
+        for attempt in (1, 2):
+            conn = await self.engine.connect()
+            try:
+                got = (
+                    await conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key})
+                ).scalar()
+                await conn.commit()
+                break
+            except DBAPIError as exc:
+                await conn.close()
+                # A pooled connection the database closed when it restarted: the pool has
+                # now dropped its old connections, so the second try gets a fresh one.
+                if exc.connection_invalidated and attempt == 1:
+                    continue
+                raise
+            except BaseException:
+                await conn.close()
+                raise
         if got:
             self._conn = conn
             log.info("this process now runs the scheduler")
             return True
         await conn.close()
+        return False
+
+    async def confirm(self) -> bool:
+        """Whether this process still leads, checked on the lock's connection."""
+        if self.engine.dialect.name == "sqlite":
+            return True
+        if self._conn is None:
+            return False
+        if await self._still_alive():
+            return True
+        await self.release()
         return False
 
     async def _still_alive(self) -> bool:

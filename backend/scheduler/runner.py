@@ -36,7 +36,9 @@ class SchedulerRunner:
 
     def _wrap(self, spec: JobSpec):  # type: ignore[no-untyped-def]
         async def run() -> None:
-            if not self.lock.held:
+            # Confirmed on the lock's own connection each time: after a database restart the
+            # old leader's connection is dead and another process may hold the lock now.
+            if not await self.lock.confirm():
                 return
             started = time.monotonic()
             try:

@@ -59,45 +59,36 @@ async def test_keys_are_scoped_to_the_caller(api, app) -> None:
     assert await _event_count(app) == 2
 
 
-async def test_in_flight_repeat_is_409(api, app) -> None:
+@pytest.mark.pg_only
+async def test_a_repeat_while_the_first_runs_is_409(api, app) -> None:
+    import msgspec
+
+    from backend.idempotency.service import LOCK_CLASS, claim_lock_key
+
     me = (await api.get("grid001", "/me")).json()
-    async with app.state["ctx"].db.sessions() as s:
-        s.add(
-            IdempotencyRecord(
-                user_id=me["id"],
-                key="busy",
-                request_hash="x" * 64,
-                claim="c",
-                state="in_flight",
-                created_at=utcnow(),
-                expires_at=utcnow() + timedelta(hours=1),
-            )
+    # The first request's transaction holds the claim's advisory lock while it works.
+    async with app.state["ctx"].db.engine.connect() as first:
+        await first.execute(
+            select(func.pg_advisory_xact_lock(LOCK_CLASS, claim_lock_key(me["id"], "busy")))
         )
-        await s.commit()
-    r = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "busy"})
-    # A different body hash would be a conflict; make the stored hash match ours first.
-    assert r.status_code == 422
-    async with app.state["ctx"].db.sessions() as s:
-        rec = await s.get(IdempotencyRecord, (me["id"], "busy"))
-        import msgspec
-
-        from backend.idempotency.service import _request_hash
-
-        rec.request_hash = _request_hash("POST /events", msgspec.json.encode(_body()))
-        await s.commit()
-    r = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "busy"})
-    assert r.status_code == 409
-    assert r.json()["code"] == "idempotency_in_flight"
+        r = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "busy"})
+        assert r.status_code == 409
+        assert r.json()["code"] == "idempotency_in_flight"
+        assert r.headers["retry-after"] == "1"
+        await first.rollback()
     assert await _event_count(app) == 0
+    r = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "busy"})
+    assert r.status_code == 201, msgspec.json.decode(r.content)
 
 
-async def test_a_stale_claim_is_taken_over(api, app) -> None:
+async def test_a_committed_in_flight_claim_is_taken_over_at_once(api, app) -> None:
+    """A claim committed before the work (as a release before this one did) belongs to a
+    request that died: a retry must not wait for it to age, even one second."""
     import msgspec
 
     from backend.idempotency.service import _request_hash
 
     me = (await api.get("grid001", "/me")).json()
-    long_ago = utcnow() - timedelta(minutes=30)
     async with app.state["ctx"].db.sessions() as s:
         s.add(
             IdempotencyRecord(
@@ -106,13 +97,16 @@ async def test_a_stale_claim_is_taken_over(api, app) -> None:
                 request_hash=_request_hash("POST /events", msgspec.json.encode(_body())),
                 claim="dead-process",
                 state="in_flight",
-                created_at=long_ago,
+                created_at=utcnow(),
                 expires_at=utcnow() + timedelta(hours=1),
             )
         )
         await s.commit()
     r = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "crashed"})
     assert r.status_code == 201, r.text
+    assert await _event_count(app) == 1
+    again = await api.post("grid001", "/events", _body(), headers={"Idempotency-Key": "crashed"})
+    assert again.headers["idempotent-replayed"] == "true"
     assert await _event_count(app) == 1
 
 
