@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from schemas.common import NO_NUL, Location, Strict
+from schemas.events import EventFrame
 from schemas.notify import NotificationOut
 
 __all__ = [
@@ -323,6 +324,7 @@ ServerFrame = (
     | TypingNoticeFrame
     | ReadNoticeFrame
     | NotificationFrame
+    | EventFrame
     | ErrorFrame
     | ServerPingFrame
     | ServerPongFrame
