@@ -27,8 +27,12 @@ from litestar.serialization import encode_json
 __all__ = ["LINK_EPOCH_SECONDS", "conditional_json", "etag_of", "link_epoch", "matches"]
 
 LINK_EPOCH_SECONDS = 300
-# The query of a signed media link (media/signing.py): ?exp=<seconds>&sig=<urlsafe base64>.
-_LINK_QUERY = re.compile(rb"\?exp=\d+&sig=[A-Za-z0-9_\-=]+")
+# The query of a signed media link (media/signing.py), ?exp=<seconds>&sig=<urlsafe base64>,
+# only as the value of a MediaUrls member: an object key can only be the encoder's own (a
+# quote in any text the caller wrote is escaped), so no text of theirs is ever left out.
+_LINK_QUERY = re.compile(
+    rb'("(?:thumb|display|original)":"[^"\\]*)\?exp=\d+&sig=[A-Za-z0-9_\-=]+"'
+)
 
 
 def link_epoch(now: float) -> int:
@@ -36,7 +40,7 @@ def link_epoch(now: float) -> int:
 
 
 def etag_of(body: bytes, epoch: int) -> str:
-    stable, links = _LINK_QUERY.subn(b"", body)
+    stable, links = _LINK_QUERY.subn(rb'\1"', body)
     digest = hashlib.blake2b(stable, digest_size=16)
     if links:
         digest.update(b"links@%d" % epoch)

@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import msgspec
 from sqlalchemy import select, update
 
-from backend.common.conditional import LINK_EPOCH_SECONDS
+from backend.common.conditional import LINK_EPOCH_SECONDS, etag_of
 from backend.db.models import Org, User
 from tests.integration.flows import dept_org_id, drive_to, report, upload
 
@@ -151,3 +152,15 @@ async def _nothing() -> None:
 
 async def _advance(clock: Any, **delta: float) -> None:
     clock.advance(**delta)
+
+
+def test_text_that_looks_like_a_link_is_never_left_out_of_the_tag() -> None:
+    link = '"thumb":"/api/v1/media/m-1/thumb?exp={}&sig={}"'
+    real = [f'{{"urls":{{{link.format(e, s)}}}}}'.encode() for e, s in ((100, "aA_-"), (160, "zz"))]
+    assert etag_of(real[0], 1) == etag_of(real[1], 1) != etag_of(real[0], 2)
+    # A description quoting a link (its quotes escaped by the encoder) stays in the hash.
+    quoted = [
+        f'{{"description":{msgspec.json.encode(link.format(e, "x")).decode()}}}'.encode()
+        for e in (1, 2)
+    ]
+    assert etag_of(quoted[0], 1) != etag_of(quoted[1], 1)
