@@ -60,6 +60,7 @@ _SERVICE_STATUSES: list[tuple[str, str, set[int]]] = [
     ("PUT", "/api/v1/duty/rosters", {403, 422}),
     ("POST", "/api/v1/duty/rosters/import", {403, 422}),
 ]
+_GEOREPORT_JSON = {"type": ["array", "object"], "description": "as GeoReport v2 defines it"}
 # Answers that are not JSON, by how the path ends.
 _NOT_JSON_ANSWERS = {".csv": "text/csv", "/export": "application/geo+json", ".xml": "text/xml"}
 # Operations that answer 200 as well as their 201 (API.md: known device, identical upload,
@@ -235,6 +236,12 @@ def _open311_error(status: int, path: str) -> dict[str, Any]:
 
 def _answer_media_type(responses: dict[str, Any], handler: Any, path: str) -> None:
     """A 2xx that is not JSON (CSV, GeoJSON, XML) says its own media type."""
+    if path.startswith("/open311/") and not path.endswith(".xml"):
+        # The handlers return encoded bytes, which Litestar documents as a string.
+        for status, response in responses.items():
+            if status.startswith("2") and response.get("content"):
+                response["content"] = {"application/json": {"schema": _GEOREPORT_JSON}}
+        return
     media = next((m for end, m in _NOT_JSON_ANSWERS.items() if path.endswith(end)), None)
     if media is None:
         return
