@@ -62,7 +62,18 @@ _SERVICE_STATUSES: list[tuple[str, str, set[int]]] = [
 ]
 _GEOREPORT_JSON = {"type": ["array", "object"], "description": "as GeoReport v2 defines it"}
 # Answers that are not JSON, by how the path ends.
-_NOT_JSON_ANSWERS = {".csv": "text/csv", "/export": "application/geo+json", ".xml": "text/xml"}
+_NOT_JSON_ANSWERS = {
+    ".csv": "text/csv",
+    "/export": "application/geo+json",
+    ".xml": "text/xml",
+    "/{media_id}/{variant}": "image/*",
+}
+_NOT_JSON_SCHEMAS: dict[str, dict[str, Any]] = {
+    "application/geo+json": {"$ref": "#/components/schemas/FeatureCollectionOut"},
+    "image/*": {"type": "string", "format": "binary"},
+    "text/csv": {"type": "string"},
+    "text/xml": {"type": "string"},
+}
 # Operations that answer 200 as well as their 201 (API.md: known device, identical upload,
 # the event's existing room, a city case seen before).
 _ALSO_200 = {
@@ -199,7 +210,7 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
                     if open311 and status != 431  # 431 comes from RequestLimits, before routing
                     else _problem_response(status)
                 )
-            _answer_media_type(responses, handler, route.path)
+            _answer_media_type(responses, handler, _plain(route.path))
             if (method, _plain(route.path)) in _ALSO_200 and "201" in responses:
                 responses["200"] = {**responses["201"], "description": "already known: the same"}
     return doc
@@ -248,7 +259,7 @@ def _answer_media_type(responses: dict[str, Any], handler: Any, path: str) -> No
     for status, response in responses.items():
         content = response.get("content")
         if status.startswith("2") and content:
-            schema = next(iter(content.values())).get("schema", {"type": "string"})
+            schema = _NOT_JSON_SCHEMAS.get(media) or next(iter(content.values())).get("schema", {})
             response["content"] = {media: {"schema": schema}}
 
 
