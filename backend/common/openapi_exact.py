@@ -25,7 +25,10 @@ from schemas.common import Problem
 __all__ = ["install_exact_openapi", "make_exact"]
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
-_STATUS = re.compile(r"ProblemError\(\s*(\d{3})")
+_RETRY_AFTER = {"Retry-After": {"description": "seconds", "schema": {"type": "integer"}}}
+_STATUS = re.compile(r"(?:ProblemError|problem_response|Open311Error)\(\s*(\d{3})")
+_NAMED = {"PermissionDeniedException": 403, "NotFoundException": 404, "NotAuthorizedException": 401}
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\(")
 _DESCRIPTIONS = {
     400: "validation_failed: the offending fields are listed in `errors`",
     401: "unauthenticated: no, invalid or expired bearer token",
@@ -50,7 +53,35 @@ _SERVICE_STATUSES: list[tuple[str, str, set[int]]] = [
     ("POST", "/api/v1/auth/login", {429}),
     ("POST", "/api/v1/media", {413, 415, 422}),
     ("GET", "/api/v1/locate", {422}),
+    ("POST", "/api/v1/auth/login", {401}),
+    ("POST", "/api/v1/incidents", {404}),
+    ("POST", "/api/v1/rooms", {404, 422}),
+    ("POST", "/api/v1/rooms/{room_id}/members", {422}),
+    ("PUT", "/api/v1/duty/rosters", {403, 422}),
+    ("POST", "/api/v1/duty/rosters/import", {403, 422}),
 ]
+_GEOREPORT_JSON = {"type": ["array", "object"], "description": "as GeoReport v2 defines it"}
+# Answers that are not JSON, by how the path ends.
+_NOT_JSON_ANSWERS = {
+    ".csv": "text/csv",
+    "/export": "application/geo+json",
+    ".xml": "text/xml",
+    "/{media_id}/{variant}": "image/*",
+}
+_NOT_JSON_SCHEMAS: dict[str, dict[str, Any]] = {
+    "application/geo+json": {"$ref": "#/components/schemas/FeatureCollectionOut"},
+    "image/*": {"type": "string", "format": "binary"},
+    "text/csv": {"type": "string"},
+    "text/xml": {"type": "string"},
+}
+# Operations that answer 200 as well as their 201 (API.md: known device, identical upload,
+# the event's existing room, a city case seen before).
+_ALSO_200 = {
+    ("POST", "/api/v1/devices"),
+    ("POST", "/api/v1/media"),
+    ("POST", "/api/v1/rooms"),
+    ("POST", "/api/v1/city/cases"),
+}
 
 
 # Examples of the main bodies (checked against their schemas by tests/integration/
@@ -118,11 +149,7 @@ def _exact_components(doc: dict[str, Any]) -> None:
 
 def _statuses(route: HTTPRoute, method: str, handler: Any, op: dict[str, Any]) -> set[int]:
     path = route.path
-    found = {503, 431}
-    try:
-        found |= {int(s) for s in _STATUS.findall(inspect.getsource(handler.fn))}
-    except (OSError, TypeError):
-        pass
+    found = {503, 431} | _raised(handler.fn, depth=2)
     if "{" in path:
         found |= {400, 404}
     if op.get("parameters") or op.get("requestBody"):
@@ -132,6 +159,23 @@ def _statuses(route: HTTPRoute, method: str, handler: Any, op: dict[str, Any]) -
     for m, p, extra in _SERVICE_STATUSES:
         if m == method and p == _plain(path):
             found |= extra
+    return found
+
+
+def _raised(fn: Any, depth: int) -> set[int]:
+    """Statuses a function raises, and those of the same module's functions it calls."""
+    try:
+        source = inspect.getsource(fn)
+    except (OSError, TypeError):
+        return set()
+    found = {int(s) for s in _STATUS.findall(source)}
+    found |= {status for name, status in _NAMED.items() if name in source}
+    if depth > 0:
+        module = inspect.getmodule(fn)
+        for name in set(_CALL.findall(source)):
+            helper = getattr(module, name, None)
+            if inspect.isfunction(helper) and helper is not fn:
+                found |= _raised(helper, depth - 1)
     return found
 
 
@@ -159,8 +203,16 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             op["security"] = [{"bearer": []}] if protected else []
             statuses = _statuses(route, method, handler, op) | ({401} if protected else set())
             responses = op.setdefault("responses", {})
+            open311 = route.path.startswith("/open311/")
             for status in sorted(statuses):
-                responses[str(status)] = _problem_response(status)
+                responses[str(status)] = (
+                    _open311_error(status, route.path)
+                    if open311 and status != 431  # 431 comes from RequestLimits, before routing
+                    else _problem_response(status)
+                )
+            _answer_media_type(responses, handler, _plain(route.path))
+            if (method, _plain(route.path)) in _ALSO_200 and "201" in responses:
+                responses["200"] = {**responses["201"], "description": "already known: the same"}
     return doc
 
 
@@ -173,15 +225,51 @@ def _handlers(route: HTTPRoute) -> list[tuple[str, Any]]:
     return out
 
 
+def _open311_error(status: int, path: str) -> dict[str, Any]:
+    """GeoReport v2 answers errors in its own shape: [{"code", "description"}]."""
+    errors = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"code": {"type": "integer"}, "description": {"type": "string"}},
+        },
+    }
+    media = "text/xml" if path.endswith(".xml") else "application/json"
+    schema: dict[str, Any] = {"type": "string"} if media == "text/xml" else errors
+    response: dict[str, Any] = {
+        "description": _DESCRIPTIONS.get(status, "an error"),
+        "content": {media: {"schema": schema}},
+    }
+    if status in {429, 503}:
+        response["headers"] = _RETRY_AFTER
+    return response
+
+
+def _answer_media_type(responses: dict[str, Any], handler: Any, path: str) -> None:
+    """A 2xx that is not JSON (CSV, GeoJSON, XML) says its own media type."""
+    if path.startswith("/open311/") and not path.endswith(".xml"):
+        # The handlers return encoded bytes, which Litestar documents as a string.
+        for status, response in responses.items():
+            if status.startswith("2") and response.get("content"):
+                response["content"] = {"application/json": {"schema": _GEOREPORT_JSON}}
+        return
+    media = next((m for end, m in _NOT_JSON_ANSWERS.items() if path.endswith(end)), None)
+    if media is None:
+        return
+    for status, response in responses.items():
+        content = response.get("content")
+        if status.startswith("2") and content:
+            schema = _NOT_JSON_SCHEMAS.get(media) or next(iter(content.values())).get("schema", {})
+            response["content"] = {media: {"schema": schema}}
+
+
 def _problem_response(status: int) -> dict[str, Any]:
     response: dict[str, Any] = {
         "description": _DESCRIPTIONS.get(status, "a problem document"),
         "content": {"application/problem+json": {"schema": _PROBLEM_REF}},
     }
     if status in {429, 503}:
-        response["headers"] = {
-            "Retry-After": {"description": "seconds", "schema": {"type": "integer"}}
-        }
+        response["headers"] = _RETRY_AFTER
     return response
 
 

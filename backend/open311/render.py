@@ -66,7 +66,8 @@ def render(fmt: str, root: str, item: str, body: Any, status: int = 200) -> Resp
             for k, v in body.items():
                 _xml_value(top, k, v)
         content = ET.tostring(top, encoding="utf-8", xml_declaration=True)
-        return Response(content, status_code=status, media_type="text/xml; charset=utf-8")
+        # Litestar appends "; charset=utf-8" to text/* itself (it was doubled).
+        return Response(content, status_code=status, media_type="text/xml")
     return Response(msgspec.json.encode(body), status_code=status, media_type="application/json")
 
 

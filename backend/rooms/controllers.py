@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from backend.common.pagination import Limit, strict_body
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
@@ -30,6 +30,9 @@ from schemas.rooms import (
 __all__ = ["RoomsController"]
 
 SeqParam = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
+# A message's seq in the path: past the column's range it is no message (400, not a 500
+# from the database refusing to compare it).
+MessageSeq = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 def _rooms(state: State) -> Rooms:
@@ -217,7 +220,7 @@ class RoomsController(Controller):
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
-        seq: FromPath[int],
+        seq: MessageSeq,
         data: JSONBody[AckIn],
     ) -> MessageOut:
         data = await strict_body(request, AckIn)
@@ -228,7 +231,7 @@ class RoomsController(Controller):
 
     @get("/{room_id:str}/messages/{seq:int}/acks")
     async def acks(
-        self, state: State, db: DB, principal: Caller, room_id: FromPath[str], seq: FromPath[int]
+        self, state: State, db: DB, principal: Caller, room_id: FromPath[str], seq: MessageSeq
     ) -> list[AckOut]:
         room, _ = await rooms_service.load_member_room(db, room_id, principal)
         return await _rooms(state).acks(db, room.id, seq)

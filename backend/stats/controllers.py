@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from litestar import Controller, get
@@ -19,8 +18,13 @@ from schemas.stats import AssessmentOut, HotspotsOut, OverviewOut
 
 __all__ = ["StatsController"]
 
-From = Annotated[datetime | None, QueryParameter(name="from", description="window start")]
-To = Annotated[datetime | None, QueryParameter(description="window end (exclusive)")]
+# Strings, parsed by checked_instant: Litestar converts query times leniently, so "0.5"
+# was taken as seconds after 1970 where the contract says RFC 3339 with an offset.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
+From = Annotated[
+    str | None, QueryParameter(name="from", description="window start", pattern=RFC3339)
+]
+To = Annotated[str | None, QueryParameter(description="window end (exclusive)", pattern=RFC3339)]
 StreetId = Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")]
 
 

@@ -51,7 +51,10 @@ class Window:
 
 
 def window_of(
-    start: datetime | None, end: datetime | None, now: datetime, default: timedelta
+    start: datetime | str | None,
+    end: datetime | str | None,
+    now: datetime,
+    default: timedelta,
 ) -> Window:
     """``[from, to)``; ``to`` defaults to now and ``from`` to ``to`` minus the default."""
     end_at = checked_instant(end, "to", "query") or now

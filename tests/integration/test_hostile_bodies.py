@@ -159,3 +159,13 @@ async def test_duplicate_keys_the_last_one_wins(api: Any) -> None:
     r = await api.client.post("/api/v1/events", content=raw, headers=h)
     assert r.status_code == 201, r.text
     assert r.json()["description"] == "last"
+
+
+async def test_a_path_seq_out_of_range_is_400_not_500(api: Any) -> None:
+    """Found by schemathesis: a seq past the column's range reached the database (500)."""
+    room_id = await make_room(api)
+    for seq in ("-562988720680865196330700505088", str(2**40), "0"):
+        r = await api.get("district01", f"/rooms/{room_id}/messages/{seq}/acks")
+        assert_problem(r, 400, "validation_failed")
+        r = await api.post("district01", f"/rooms/{room_id}/messages/{seq}/ack", {"text": "收到"})
+        assert_problem(r, 400, "validation_failed")

@@ -72,8 +72,7 @@ def test_security_is_declared_on_every_protected_operation(doc: dict[str, Any]) 
             m == method and p.split("{")[0] == path.split("{")[0] for m, p in PUBLIC_ROUTES
         ) or path.startswith(PUBLIC_PREFIXES)
         if public:
-            assert op["security"] == [], (method, path)
-            assert "401" not in op["responses"] or path.startswith("/open311"), (method, path)
+            assert op["security"] == [], (method, path)  # (login still answers 401)
         else:
             assert op["security"] == [{"bearer": []}], (method, path)
             assert "401" in op["responses"], (method, path)
@@ -86,7 +85,8 @@ def test_every_error_status_is_a_problem_document_and_503_says_when(
         assert "503" in op["responses"], (method, path)
         assert "Retry-After" in op["responses"]["503"]["headers"]
         for status, response in op["responses"].items():
-            if int(status) >= 400:
+            # GeoReport v2 has its own error shape; the header limit answers before routing.
+            if int(status) >= 400 and (not path.startswith("/open311/") or status == "431"):
                 content = response["content"]["application/problem+json"]["schema"]
                 assert content == {"$ref": "#/components/schemas/Problem"}, (method, path)
         if op.get("requestBody") or op.get("parameters"):

@@ -196,3 +196,12 @@ async def test_stats_are_for_dispatchers_officials_and_admins(api: Any, clock: A
         assert r.status_code == 400, (path, r.text)
     r = await api.client.get("/api/v1/stats/overview")
     assert r.status_code == 401
+
+
+async def test_a_window_time_must_be_rfc3339_with_an_offset(api: Any) -> None:
+    """Found by schemathesis: "0.5" was taken as seconds after 1970."""
+    for value in ("0.5", "1700000000", "2026-11-24T09:30:00"):
+        r = await api.get("district01", "/stats/overview", params={"to": value})
+        assert r.status_code == 400, (value, r.text)
+    r = await api.get("district01", "/stats/overview", params={"to": "2026-11-24T09:30:00+08:00"})
+    assert r.status_code == 200, r.text
