@@ -23,12 +23,15 @@ only ever calls `request()` and `aclose()` on it; auth is the SDK's own httpx au
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 from typing import Any
 
 import firebase_admin
 import httpx
-from firebase_admin import _http_client, messaging
+import requests
+from firebase_admin import _http_client, exceptions, messaging
 
 __all__ = ["FirebaseMessagingClient"]
 
@@ -98,10 +101,43 @@ class FirebaseMessagingClient:
     def send_url(self) -> str:
         return str(self._service._fcm_url)
 
-    async def send_each(self, batch: list[messaging.Message]) -> messaging.BatchResponse:
-        # dry_run must be explicit: the service method (unlike the public function)
-        # defaults to dry_run=True, which validates and delivers nothing.
-        return await self._service.send_each_async(batch, dry_run=False)
+    @staticmethod
+    def encode(message: messaging.Message) -> bytes:
+        """The request body of one message, as the SDK would send it (no dry run).
+
+        Pure CPU: the sender runs it in a worker thread for a whole batch, so building 500
+        requests never stalls the event loop (it took ~150 ms of the loop per batch when
+        ``send_each_async`` built them)."""
+        body = {"message": messaging._MessagingService.encode_message(message)}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    async def send_encoded(self, bodies: list[bytes], *, in_flight: int) -> list[Any]:
+        """POST each body (from ``encode``); one ``messaging.SendResponse`` per body, with
+        the SDK's own error mapping. At most ``in_flight`` requests are started at once, so
+        a batch's requests are spread over loop iterations instead of all in one."""
+        service = self._service
+        headers = {**service._fcm_headers, "content-type": "application/json; charset=UTF-8"}
+        slots = asyncio.Semaphore(in_flight)
+
+        async def one(body: bytes) -> Any:
+            async with slots:
+                try:
+                    resp = await self._http.request(
+                        "post", service._fcm_url, headers=headers, content=body
+                    )
+                except httpx.HTTPError as exc:
+                    return messaging.SendResponse(None, service._handle_fcm_httpx_error(exc))
+                except requests.exceptions.RequestException as exc:  # auth refresh
+                    return messaging.SendResponse(None, service._handle_fcm_error(exc))
+            return messaging.SendResponse(resp.json(), None)
+
+        try:
+            return list(await asyncio.gather(*(one(b) for b in bodies)))
+        except Exception as error:  # what send_each_async does with the unexpected
+            raise exceptions.UnknownError(
+                message=f"Unknown error while making remote service calls: {error}",
+                cause=error,
+            ) from error
 
     async def aclose(self) -> None:
         try:

@@ -18,11 +18,12 @@ from backend.db.sqlite_writes import WriteQueue
 __all__ = ["ACQUIRE_SECONDS", "CONNECT_SECONDS", "Database", "on_commit", "run_after_commit"]
 
 # PostgreSQL: how long a request waits to open a connection, and for a free one from a
-# full pool, before it answers 503 (backend/db/outage.py) instead of hanging while the
-# database is away. Refused connections fail at once; these bound the silent cases (a
-# host that drops packets, a pool held by stuck requests).
+# full pool, before it answers 503 (backend/db/outage.py) instead of hanging. Refused
+# connections (a database that is down or restarting) fail at once; the connect bound
+# covers a host that drops packets. A full pool means load, not an outage: a burst (200
+# concurrent reports on 2 cores) must queue, not be refused, so that wait stays long.
 CONNECT_SECONDS = 5.0
-ACQUIRE_SECONDS = 5.0
+ACQUIRE_SECONDS = 30.0
 
 
 def _configure_sqlite(engine: AsyncEngine, writes: WriteQueue) -> None:
