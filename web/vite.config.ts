@@ -1,0 +1,45 @@
+import { defineConfig, type Plugin } from 'vite';
+import vue from '@vitejs/plugin-vue';
+import Components from 'unplugin-vue-components/vite';
+import { VantResolver } from '@vant/auto-import-resolver';
+
+// The build lands inside the Python package, so `pip install` + `chengyun serve` serves it
+// under /app/ (backend/pages). Hashed names under assets/ are cached for good there.
+// `npm run dev` proxies the API and the socket to a backend on :8000 (docs/pages.md).
+const backend = process.env.CHENGYUN_BACKEND ?? 'http://127.0.0.1:8000';
+
+// Vant's icon font is inlined (woff2 as data:), with a fallback on a CDN host. The pages
+// talk to no host but their own server, so the fallback goes.
+const noCdnFont: Plugin = {
+  name: 'chengyun-no-cdn-font',
+  enforce: 'pre',
+  transform(code, id) {
+    if (!id.includes('vant') || !id.endsWith('.css') || !code.includes('alicdn.com')) return null;
+    return { code: code.replace(/,\s*url\((?:https?:)?\/\/at\.alicdn\.com[^)]*\)\s*format\("[a-z0-9]+"\)/g, ''), map: null };
+  },
+};
+
+export default defineConfig({
+  base: '/app/',
+  plugins: [
+    noCdnFont,
+    vue(),
+    // Vant components used in templates are imported (with their CSS) where used.
+    Components({ resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
+  ],
+  build: {
+    outDir: '../backend/pages/dist',
+    emptyOutDir: true,
+    sourcemap: false,
+    target: 'es2020',
+    // A build is compared byte for byte with the committed one in CI: nothing
+    // time-dependent may go in, and chunk names come from the source only.
+    reportCompressedSize: false,
+  },
+  server: {
+    proxy: {
+      '/api': { target: backend, ws: true, changeOrigin: false },
+      '/app/config.json': { target: backend },
+    },
+  },
+});
