@@ -12,6 +12,8 @@ const routes: RouteRecordRaw[] = [
       { path: '', name: 'home', redirect: () => homeOf(useAuth().role) },
       { path: 'report', component: () => import('./report/ReportPage.vue'), meta: { title: '上报事件' } },
       { path: 'tasks', component: () => import('./inbox/TasksPage.vue'), meta: { title: '我的任务' } },
+      { path: 'mine', component: () => import('./event/MyReportsPage.vue'), meta: { title: '我的上报' } },
+      { path: 'events/:id', component: () => import('./event/EventPage.vue'), meta: { title: '案件详情', back: true } },
       { path: 'notifications', component: () => import('./notify/NotificationsPage.vue'), meta: { title: '消息' } },
       { path: 'me', component: () => import('./shell/MePage.vue'), meta: { title: '我的' } },
     ],
