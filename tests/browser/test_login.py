@@ -22,10 +22,11 @@ def test_login_survives_a_reload_and_lands_on_the_role_home(contexts) -> None:
     page.reload()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
     expect(page).to_have_url("/app/tasks")
-    # The refresh token is what survives; the access token lives in memory only.
+    # The refresh token is what survives the tab; the access token stays in this tab.
     stored = page.evaluate("Object.keys(localStorage)")
     assert "chengyun.refresh_token" in stored
     assert not [k for k in stored if "access" in k]
+    assert page.evaluate("Object.keys(sessionStorage)") == ["chengyun.access"]
 
 
 def test_wrong_password_says_so_in_plain_words(contexts) -> None:

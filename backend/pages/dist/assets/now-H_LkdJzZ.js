@@ -1,1 +1,0 @@
-import{I as e,tt as t}from"./index-4VZzWr4p.js";function n(n=3e4){let r=t(Date.now()),i=setInterval(()=>r.value=Date.now(),n);return e(()=>clearInterval(i)),r}export{n as t};

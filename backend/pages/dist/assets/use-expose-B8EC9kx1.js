@@ -1,1 +1,0 @@
-import{k as e}from"./index-4VZzWr4p.js";import{q as t}from"./icon-CUz-KmVh.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

@@ -1,1 +1,0 @@
-import{k as e}from"./index-4VZzWr4p.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};
