@@ -1,1 +1,0 @@
-import{A as e}from"./index-dz_cItT7.js";import{q as t}from"./icon-DzZ0NOrg.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
