@@ -1,1 +1,0 @@
-import{A as e}from"./index-CUCQ6nyW.js";import{q as t}from"./icon-CJo4Wnlv.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
