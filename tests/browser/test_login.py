@@ -93,7 +93,7 @@ def test_a_second_401_after_a_successful_refresh_logs_out_cleanly(contexts) -> N
             '"code":"unauthenticated","detail":"token rejected"}',
         ),
     )
-    page.get_by_role("tab", name="消息").click()
+    page.goto("/app/notifications")
     expect(page).to_have_url(re.compile(r"/app/login"))
     assert refreshes == [200]
     assert page.evaluate("localStorage.getItem('chengyun.refresh_token')") is None
