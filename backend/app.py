@@ -141,6 +141,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.observability.asgi import ObservabilityMiddleware
     from backend.observability.controllers import metrics_endpoint
     from backend.open311.controllers import Open311KeysController, open311_router
+    from backend.pages.controllers import pages_router
     from backend.rooms.asyncapi import asyncapi_endpoint
     from backend.rooms.controllers import RoomsController
     from backend.rooms.ws import ws_endpoint
@@ -179,7 +180,7 @@ def create_app(settings: Settings) -> Litestar:
         else None
     )
     app: Litestar = Litestar(
-        route_handlers=[api, open311_router(), metrics_endpoint, asyncapi_endpoint],
+        route_handlers=[api, open311_router(), metrics_endpoint, asyncapi_endpoint, pages_router()],
         dependencies={"db": Provide(provide_db)},
         exception_handlers=exception_handlers,
         lifespan=[lifespan],

@@ -7,6 +7,7 @@ test builds an app with settings of its own.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,6 +123,11 @@ class Settings:
     city_secret: str | None = None
     city_inbound_secret: str | None = None
     city_relay_seconds: int = 10
+    # The H5 pages' map (backend/pages): unset = vector data only, no request to any other
+    # host; set = a Leaflet tile template (https://{s}.tiles.example/{z}/{x}/{y}.png),
+    # allowed by the pages' Content-Security-Policy.
+    map_tile_url: str | None = None
+    map_attribution: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -200,6 +206,8 @@ class Settings:
             city_secret=env.get("CHENGYUN_CITY_SECRET") or None,
             city_inbound_secret=env.get("CHENGYUN_CITY_INBOUND_SECRET") or None,
             city_relay_seconds=_int(env, "CHENGYUN_CITY_RELAY_SECONDS", 10, minimum=1),
+            map_tile_url=env.get("CHENGYUN_MAP_TILE_URL") or None,
+            map_attribution=env.get("CHENGYUN_MAP_ATTRIBUTION") or None,
         )
         settings.check()
         return settings
@@ -219,5 +227,7 @@ class Settings:
             raise SettingsError("production refuses the fast password profile")
         if self.city_endpoint and not self.city_secret:
             raise SettingsError("CHENGYUN_CITY_ENDPOINT needs CHENGYUN_CITY_SECRET to sign with")
+        if self.map_tile_url and not re.fullmatch(r"https?://[^/\s'\";]+/\S*", self.map_tile_url):
+            raise SettingsError("CHENGYUN_MAP_TILE_URL must be an http(s) URL template")
         if self.push_sender == "fcm" and not self.fcm_credentials_file:
             raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

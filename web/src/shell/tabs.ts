@@ -1,0 +1,22 @@
+// The bottom tabs each role sees. Pages for a role are added here and in router.ts.
+export interface Tab {
+  to: string;
+  label: string;
+  icon: string;
+  badge?: 'unread';
+}
+
+const REPORT: Tab = { to: '/report', label: '上报', icon: 'photograph' };
+const TASKS: Tab = { to: '/tasks', label: '任务', icon: 'todo-list-o' };
+const MINE: Tab = { to: '/mine', label: '我的上报', icon: 'records-o' };
+const NOTES: Tab = { to: '/notifications', label: '消息', icon: 'bell', badge: 'unread' };
+const ME: Tab = { to: '/me', label: '我的', icon: 'user-o' };
+
+export function tabsFor(role: string | null): Tab[] {
+  switch (role) {
+    case 'grid_worker':
+      return [REPORT, TASKS, MINE, NOTES, ME];
+    default:
+      return [TASKS, NOTES, ME];
+  }
+}
