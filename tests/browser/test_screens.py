@@ -4,6 +4,7 @@ sideways scrolling, touch targets of 44 px on the phone, and still usable at 200
 from __future__ import annotations
 
 import gzip
+import re
 import uuid
 
 import pytest
@@ -153,3 +154,37 @@ def test_the_keyboard_leaves_the_field_and_the_send_button_in_view(contexts) -> 
     field = page.get_by_label("描述").bounding_box()
     assert field is not None and 0 <= field["y"] < 300
     shot(page, "report-keyboard-phone")
+
+
+def test_a_deadline_reads_as_words_and_colour_on_the_tasks_page(contexts, people) -> None:
+    tag = f"期限-{uuid.uuid4().hex[:6]}"
+    r = people.client.post(
+        "/events",
+        json={
+            "category_code": "garbage_exposed",
+            "description": f"{tag} 垃圾清运不及时",
+            "location": {"lat": 30.5403, "lng": 114.3342},
+        },
+        headers={**people.headers("grid001"), "Idempotency-Key": str(uuid.uuid4())},
+    )
+    assert r.status_code == 201, r.text
+    event = r.json()
+    people.act("street01a", event["id"], "accept")
+    people.act("street01a", event["id"], "dispatch", org_id=people.org_id("dept-cgzf"))
+    task = next(
+        t
+        for t in people.get("dept01b", "/inbox")["items"]
+        if (t["event"] or {}).get("id") == event["id"]
+    )
+    assert task["sla_state"] == "normal" and task["due_at"]
+
+    ctx = contexts(TABLET)
+    page = ctx.page()
+    log_in(page, "dept01b")
+    card = page.get_by_role("link").filter(has_text=tag)
+    expect(card).to_contain_text("待处置")
+    chip = card.locator(".sla")
+    # Never colour alone: the state is written out, and counts down from due_at.
+    expect(chip).to_have_class(re.compile(r"\bsla-normal\b"))
+    expect(chip).to_have_text(re.compile(r"^剩余 \d+ (天|小时|分钟)"))
+    shot(page, "tasks-dept-tablet")
