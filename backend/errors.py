@@ -19,7 +19,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, DBAPIError
 
-from backend.db.outage import UNAVAILABLE_TYPES, database_unavailable
+from backend.db.outage import UNAVAILABLE_TYPES, database_unavailable, transaction_lost
 from media.store import StoreUnavailable
 
 __all__ = [
@@ -191,6 +191,15 @@ def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Re
     # The database is restarting, unreachable, or SQLite's one write lock stayed taken past
     # busy_timeout: the request was fine and may be retried (backend/db/outage.py).
     # Anything else is a real fault.
+    if transaction_lost(exc):
+        # A deadlock victim: the other transaction went on, this one wrote nothing.
+        log.warning("transaction cancelled on %s %s: %r", request.method, request.url.path, exc)
+        return problem_response(
+            503,
+            "unavailable",
+            "the database cancelled this request to let a concurrent one finish; retry",
+            headers={"Retry-After": "1"},
+        )
     if database_unavailable(exc):
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
         return problem_response(

@@ -13,7 +13,12 @@ from __future__ import annotations
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-__all__ = ["UNAVAILABLE_TYPES", "database_unavailable"]
+__all__ = ["UNAVAILABLE_TYPES", "database_unavailable", "transaction_lost"]
+
+# SQLSTATEs of a transaction PostgreSQL cancelled so that others could go on: a deadlock
+# victim (40P01) or a serialization failure (40001). The request was fine; run again, it
+# succeeds (and an Idempotency-Key's claim rolled back with it, so the retry is not 409).
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
 
 try:
     from asyncpg.exceptions import (
@@ -58,3 +63,14 @@ def database_unavailable(exc: BaseException) -> bool:
         message = str(exc.orig).lower()
         return any(text in message for text in _TRANSIENT_TEXT)
     return isinstance(exc, UNAVAILABLE_TYPES)
+
+
+def transaction_lost(exc: BaseException) -> bool:
+    """The database cancelled the transaction to break a deadlock or a serialization
+    conflict: nothing was written, and the same request again will go through."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    # SQLAlchemy's asyncpg adapter carries the driver's SQLSTATE on the wrapped error.
+    orig = exc.orig
+    state = getattr(orig, "sqlstate", None) or getattr(orig.__cause__, "sqlstate", None)
+    return state in _RETRYABLE_SQLSTATES
