@@ -49,9 +49,14 @@ class ResilientRedisBackend(ChannelsBackend):
         self._pubsub: Any = None
         self._reader: asyncio.Task[None] | None = None
         self.connected = False
+        self._up = asyncio.Event()
         self.on_reconnect: list[Callable[[], None]] = []
         #: Frames not sent to other processes because Redis was away.
         self.dropped = 0
+
+    async def wait_connected(self) -> None:
+        """Until the reader is subscribed on a live connection."""
+        await self._up.wait()
 
     def _key(self, channel: str) -> str:
         return self._prefix + channel
@@ -122,6 +127,7 @@ class ResilientRedisBackend(ChannelsBackend):
         if self.connected:
             log.warning("redis lost, rooms fan out inside this process only: %s", exc)
         self.connected = False
+        self._up.clear()
         if self._pubsub is not None:
             asyncio.get_running_loop().create_task(self._close_pubsub())
 
@@ -138,6 +144,7 @@ class ResilientRedisBackend(ChannelsBackend):
                 self._pubsub = self._redis.pubsub()
                 await self._pubsub.subscribe(*map(self._key, {_ALIVE, *self._channels}))
                 self.connected = True
+                self._up.set()
                 if was_lost:
                     log.warning("redis is back: fan-out between processes resumed")
                     for callback in self.on_reconnect:
