@@ -9,7 +9,15 @@ import msgspec
 
 from schemas.common import Strict
 
-__all__ = ["DutyNowOut", "DutyUserOut", "RosterIn", "RosterOut", "RosterPage", "RostersOut"]
+__all__ = [
+    "DutyNowOut",
+    "DutyUserOut",
+    "RosterIn",
+    "RosterOut",
+    "RosterPage",
+    "RosterPut",
+    "RostersOut",
+]
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[^\x00]*$")]
 Shift = Literal["day", "night"]
@@ -22,6 +30,10 @@ class RosterIn(Strict):
     user_ids: Annotated[list[Id], msgspec.Meta(min_length=1, max_length=100)]
     # Must be a rostered user of the org's subtree; added to user_ids when missing.
     leader_id: Id | None = None
+
+
+# The body of PUT /duty/rosters: 1 to 1,000 entries (the document says so too).
+RosterPut = Annotated[list[RosterIn], msgspec.Meta(min_length=1, max_length=1000)]
 
 
 class DutyUserOut(msgspec.Struct, kw_only=True):

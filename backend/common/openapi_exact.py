@@ -197,6 +197,7 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             op = doc.get("paths", {}).get(_plain(route.path), {}).get(method.lower())
             if op is None:
                 continue
+            _exact_body(doc, handler, op)
             protected = any(
                 require_bearer in (layer.guards or []) for layer in handler.ownership_layers
             )
@@ -214,6 +215,26 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             if (method, _plain(route.path)) in _ALSO_200 and "201" in responses:
                 responses["200"] = {**responses["201"], "description": "already known: the same"}
     return doc
+
+
+def _exact_body(doc: dict[str, Any], handler: Any, op: dict[str, Any]) -> None:
+    """The JSON body as msgspec sees the handler's ``data`` type (bounds on lists too)."""
+    data = handler.parsed_fn_signature.parameters.get("data")
+    content = op.get("requestBody", {}).get("content", {})
+    if data is None or "application/json" not in content:
+        return
+    try:
+        (schema,), components = msgspec.json.schema_components(
+            [data.raw],  # with its Annotated bounds (.annotation drops them)
+            ref_template="#/components/schemas/{name}",
+            schema_hook=lambda _: {"description": "any JSON value"},
+        )
+    except TypeError:
+        return
+    known = doc["components"]["schemas"]
+    for name, component in components.items():
+        known.setdefault(name, component)
+    content["application/json"]["schema"] = schema
 
 
 def _handlers(route: HTTPRoute) -> list[tuple[str, Any]]:

@@ -19,7 +19,7 @@ from backend.duty.rosters import RowError, apply_rosters, present_rosters, roste
 from backend.duty.service import roster_at
 from backend.duty.shifts import TZ, shift_at, shift_bounds
 from backend.errors import ProblemError
-from schemas.duty import DutyNowOut, RosterIn, RosterPage, RostersOut
+from schemas.duty import DutyNowOut, RosterPage, RosterPut, RostersOut
 
 __all__ = ["DutyController"]
 
@@ -61,11 +61,9 @@ class DutyController(Controller):
         state: State,
         db: DB,
         principal: Caller,
-        data: JSONBody[list[RosterIn]],
+        data: JSONBody[RosterPut],
     ) -> RostersOut:
-        rows = await strict_body(request, list[RosterIn])
-        if not rows or len(rows) > 1000:
-            raise ProblemError(400, "validation_failed", "send 1 to 1000 rosters")
+        rows = await strict_body(request, RosterPut)
         rosters, errors = await apply_rosters(db, principal, rows, get_context(state).now())
         if errors:
             _raise_row_errors(errors, csv_lines=False)

@@ -78,7 +78,9 @@ class StatsController(Controller):
         state: State,
         db: DB,
         principal: Caller,
-        month: Annotated[str | None, QueryParameter(max_length=7)] = None,
+        month: Annotated[
+            str | None, QueryParameter(max_length=7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+        ] = None,
         street_id: StreetId = None,
     ) -> AssessmentOut:
         scope = scope_clause(principal, street_id)

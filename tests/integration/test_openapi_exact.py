@@ -95,3 +95,13 @@ def test_every_error_status_is_a_problem_document_and_503_says_when(
             assert "404" in op["responses"], (method, path)
     events = doc["paths"]["/api/v1/events/{event_id}/actions"]["post"]["responses"]
     assert {"403", "404", "409", "422"} <= set(events)
+
+
+def test_bounds_checked_by_hand_are_in_the_document(doc: dict[str, Any]) -> None:
+    """Found by schemathesis (positive_data_acceptance): checked, but not documented."""
+    body = doc["paths"]["/api/v1/duty/rosters"]["put"]["requestBody"]["content"]
+    schema = body["application/json"]["schema"]
+    assert (schema["minItems"], schema["maxItems"]) == (1, 1000)
+    params = doc["paths"]["/api/v1/stats/assessment"]["get"]["parameters"]
+    month = next(p for p in params if p["name"] == "month")
+    assert "pattern" in month["schema"] or any("pattern" in s for s in month["schema"]["oneOf"])
