@@ -2390,6 +2390,8 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                community_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;
@@ -2477,6 +2479,8 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                community_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;
