@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { defineConfig, type Plugin } from 'vite';
 import vue from '@vitejs/plugin-vue';
 import Components from 'unplugin-vue-components/vite';
@@ -19,11 +21,30 @@ const noCdnFont: Plugin = {
   },
 };
 
+// The service worker lists every file of this build (sorted, so the output is the same
+// for the same source) and is versioned by them: a new build replaces the cache.
+const serviceWorker: Plugin = {
+  name: 'chengyun-service-worker',
+  apply: 'build',
+  generateBundle(_options, bundle) {
+    const files = Object.keys(bundle)
+      .filter((name) => name.startsWith('assets/'))
+      .sort()
+      .map((name) => `/app/${name}`);
+    const version = createHash('sha256').update(files.join('\n')).digest('hex').slice(0, 16);
+    const source = readFileSync(new URL('./sw-template.js', import.meta.url), 'utf8')
+      .replace('__VERSION__', version)
+      .replace('__FILES__', JSON.stringify(files));
+    this.emitFile({ type: 'asset', fileName: 'sw.js', source });
+  },
+};
+
 export default defineConfig({
   base: '/app/',
   plugins: [
     noCdnFont,
     vue(),
+    serviceWorker,
     // Vant components used in templates are imported (with their CSS) where used.
     Components({ resolvers: [VantResolver()], dts: 'src/components.d.ts' }),
   ],

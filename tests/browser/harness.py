@@ -80,7 +80,7 @@ def new_watched(
     return Watched(context)
 
 
-def shot(page: Page, name: str, *, full_page: bool = True) -> Path:
+def shot(page: Page, name: str, *, full_page: bool = False) -> Path:
     """A screenshot to look at: tests/browser/output/<name>.png (gitignored)."""
     OUTPUT.mkdir(exist_ok=True)
     path = OUTPUT / f"{name}.png"

@@ -18,6 +18,11 @@ auth.$subscribe((_m, state) => {
 });
 app.mount('#app');
 
+// Offline is a normal state: the service worker opens the pages without a network.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => undefined);
+}
+
 // The hosting app's WebView hands its login over by calling this (evaluateJavascript is
 // not inline script, so the CSP stays strict; docs/pages.md). Never through the URL.
 (window as Window & { chengyunAdoptLogin?: (h: Handover) => void }).chengyunAdoptLogin = (h) => {

@@ -10,6 +10,7 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./shell/AppShell.vue'),
     children: [
       { path: '', name: 'home', redirect: () => homeOf(useAuth().role) },
+      { path: 'report', component: () => import('./report/ReportPage.vue'), meta: { title: '上报事件' } },
       { path: 'tasks', component: () => import('./inbox/TasksPage.vue'), meta: { title: '我的任务' } },
       { path: 'notifications', component: () => import('./notify/NotificationsPage.vue'), meta: { title: '消息' } },
       { path: 'me', component: () => import('./shell/MePage.vue'), meta: { title: '我的' } },

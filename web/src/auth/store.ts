@@ -25,6 +25,8 @@ export const useAuth = defineStore('auth', () => {
 /** Where each role starts: the page its main job happens on. */
 export function homeOf(role: string | null): string {
   switch (role) {
+    case 'grid_worker':
+      return '/report';
     case 'street_dispatcher':
     case 'dept_handler':
     case 'district_dispatcher':

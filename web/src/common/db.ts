@@ -18,7 +18,7 @@ export interface OutboxItem {
     category_name: string;
     description: string;
     location: { lat: number; lng: number; address?: string | null };
-    grade?: number;
+    grade: number;
   };
   photos: StoredPhoto[];
   state: 'waiting' | 'uploading' | 'sending' | 'retrying' | 'sent' | 'failed';

@@ -6,6 +6,7 @@ export interface Tab {
   badge?: 'unread';
 }
 
+const REPORT: Tab = { to: '/report', label: '上报', icon: 'photograph' };
 const TASKS: Tab = { to: '/tasks', label: '任务', icon: 'todo-list-o' };
 const NOTES: Tab = { to: '/notifications', label: '消息', icon: 'bell', badge: 'unread' };
 const ME: Tab = { to: '/me', label: '我的', icon: 'user-o' };
@@ -13,7 +14,7 @@ const ME: Tab = { to: '/me', label: '我的', icon: 'user-o' };
 export function tabsFor(role: string | null): Tab[] {
   switch (role) {
     case 'grid_worker':
-      return [TASKS, NOTES, ME];
+      return [REPORT, TASKS, NOTES, ME];
     default:
       return [TASKS, NOTES, ME];
   }
