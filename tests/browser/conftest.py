@@ -73,6 +73,18 @@ def contexts(browser, live_server: LiveServer) -> Iterator[Callable[..., Watched
 
 
 @pytest.fixture
+def people(live_server: LiveServer) -> Iterator[object]:
+    """The street center, the department and the others, acting over HTTP."""
+    from tests.browser.api import Api
+
+    api = Api(live_server.api)
+    try:
+        yield api
+    finally:
+        api.close()
+
+
+@pytest.fixture
 def api_login(live_server: LiveServer) -> Callable[[str], dict[str, object]]:
     """Log in over HTTP (outside the browser): the token pair of a demo user."""
 

@@ -1,17 +1,14 @@
-// Taking an action on a case: one Idempotency-Key per decision, kept across retries of
-// that decision (no answer, 5xx, 429, in flight), so a retry never acts twice; the event's
-// version is sent as expected_version, so a case someone else changed meanwhile answers
-// 409 version_conflict instead of being acted on blind.
+// Taking an action on a case, the same way from every page and form: one Idempotency-Key
+// per decision, kept across retries of that decision (no answer, 5xx, 429, in flight), so
+// a retry never acts twice; the event's version as expected_version, so a case someone
+// else changed meanwhile answers 409 version_conflict instead of being acted on blind.
+import { showConfirmDialog } from 'vant';
+import 'vant/es/dialog/style';
 import { api, ApiError, problemOf } from '../api/client';
-import type { components } from '../api/schema';
 import type { EventDetail } from '../api/types';
 
-export type ActionBody =
-  components['schemas'][
-    | 'Accept' | 'Reject' | 'Dispatch' | 'Start' | 'Return' | 'ReportDone' | 'Verify' | 'Close'
-    | 'Visit' | 'Reopen' | 'Cancel' | 'Merge' | 'RequestExtension' | 'DecideExtension'
-    | 'Supervise' | 'Escalate' | 'Comment'
-  ];
+/** The generated body type is the union of every action; the forms build their own. */
+export type ActionBody = { action: string; expected_version?: number | null; [field: string]: unknown };
 
 const ATTEMPTS = 4;
 
@@ -23,8 +20,8 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A new decision: its key. Keep it for every retry of the same decision. */
-export function newDecisionKey(): string {
+/** A fresh key for a new decision. Keep it for every retry of the same decision. */
+export function newKey(): string {
   return crypto.randomUUID();
 }
 
@@ -35,7 +32,7 @@ export async function act(eventId: string, body: ActionBody, key: string): Promi
     try {
       const { data, response } = await api.POST('/api/v1/events/{event_id}/actions', {
         params: { path: { event_id: eventId } },
-        body,
+        body: body as never,
         headers: { 'Idempotency-Key': key },
       });
       if (response.ok) return data as EventDetail;
@@ -47,4 +44,28 @@ export async function act(eventId: string, body: ActionBody, key: string): Promi
     if (!retriable(last)) break;
   }
   throw last!;
+}
+
+/** Someone else changed the case (or its state moved on): the decision must be re-made. */
+export function isConflict(e: unknown): boolean {
+  return e instanceof ApiError && ['version_conflict', 'invalid_transition'].includes(e.code);
+}
+
+/**
+ * After a failed action: a version conflict or a changed state offers to reload the case
+ * (resolves true when the person chose to); anything else is for the form to show.
+ */
+export async function offerReload(e: unknown): Promise<boolean> {
+  if (!isConflict(e)) return false;
+  try {
+    await showConfirmDialog({
+      title: '案件已被他人修改',
+      message: `${(e as ApiError).message}。重新载入查看最新情况后再决定？`,
+      confirmButtonText: '重新载入',
+      cancelButtonText: '稍后',
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }

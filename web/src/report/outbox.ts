@@ -9,12 +9,12 @@
 // a second event. Unanswered attempts, 5xx, 429 and 409 in-flight are retried with
 // backoff until the server answers; a 4xx that retrying cannot fix marks the item failed,
 // with the server's reason, for the person to decide.
-import { api, ApiError, authFetch, problemOf } from '../api/client';
+import { api, ApiError, problemOf } from '../api/client';
+import { uploadPhoto } from '../api/media';
 import type { EventOut } from '../api/types';
 import { db, type OutboxItem } from '../common/db';
 
 const LOCK = 'chengyun-outbox';
-const UPLOAD_TIMEOUT_MS = 120_000;
 
 export type Listener = () => void;
 const listeners = new Set<Listener>();
@@ -74,20 +74,12 @@ function transient(e: ApiError): boolean {
   return e.unanswered || e.status >= 500 || e.status === 429 || e.code === 'idempotency_in_flight';
 }
 
-async function uploadPhoto(blob: Blob, name: string): Promise<string> {
-  const form = new FormData();
-  form.append('file', blob, name);
-  const res = await authFetch(new Request('/api/v1/media', { method: 'POST', body: form }), UPLOAD_TIMEOUT_MS);
-  if (!res.ok) throw await problemOf(res);
-  return ((await res.json()) as { id: string }).id;
-}
-
 async function sendOne(item: OutboxItem): Promise<void> {
   item.state = 'uploading';
   await save(item);
   for (const photo of item.photos) {
     if (photo.media_id) continue;
-    photo.media_id = await uploadPhoto(photo.blob, photo.name);
+    photo.media_id = (await uploadPhoto(photo.blob, photo.name)).id;
     await save(item); // remembered at once: a reload resumes after the last upload
   }
   item.state = 'sending';

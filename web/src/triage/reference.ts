@@ -15,7 +15,7 @@ export interface Place {
 export interface Reference {
   categories: Category[];
   communities: Place[];
-  grids: (Place & { community_id: string })[];
+  grids: (Place & { community_id: string | null })[];
   orgs: OrgNode[];
 }
 
@@ -44,7 +44,8 @@ async function allGrids(streetId: string | null): Promise<Grid[]> {
 
 /** Categories, communities and grids; a street dispatcher's are those of their street. */
 export function reference(streetId: string | null): Promise<Reference> {
-  loading ??= (async () => {
+  if (loading) return loading;
+  const started = (async (): Promise<Reference> => {
     const [cats, tree, grids] = await Promise.all([
       unwrap(api.GET('/api/v1/categories', {})),
       unwrap(api.GET('/api/v1/orgs', {})),
@@ -64,7 +65,8 @@ export function reference(streetId: string | null): Promise<Reference> {
     loading = null;
     throw e;
   });
-  return loading;
+  loading = started;
+  return started;
 }
 
 /** The name of an org (grid, community, street, department) by id, when known. */

@@ -1,1 +1,0 @@
-import{k as e}from"./index-CMH8IQnu.js";import{q as t}from"./icon-D7-RLXhu.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

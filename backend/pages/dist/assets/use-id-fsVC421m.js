@@ -1,1 +1,0 @@
-import{k as e}from"./index-CMH8IQnu.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};
