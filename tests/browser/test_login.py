@@ -18,10 +18,10 @@ def test_login_survives_a_reload_and_lands_on_the_role_home(contexts) -> None:
     expect(page).to_have_url(re.compile(r"/app/login"))
     shot(page, "login-phone")
     log_in(page, "dept01a")
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     page.reload()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     # The refresh token is what survives; the access token lives in memory only.
     stored = page.evaluate("Object.keys(localStorage)")
     assert "chengyun.refresh_token" in stored

@@ -1,1 +1,0 @@
-import{j as e}from"./index-BEybjHJd.js";import{X as t}from"./icon-CjYAYKF8.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
