@@ -1,1 +1,0 @@
-import{j as e}from"./index-BzMjocD-.js";import{X as t}from"./icon-0rSpq3Fr.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
