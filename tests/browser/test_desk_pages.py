@@ -23,7 +23,7 @@ window.__shifts = [];
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) {
     if (e.hadRecentInput) continue;
-    const mine = (e.sources || []).filter((s) => s.node && s.node.closest && s.node.closest('main'));
+    const mine = (e.sources || []).filter((s) => s.node?.closest?.('main'));
     if (!mine.length) continue;
     window.__cls += e.value;
     mine.forEach((s) => window.__shifts.push(`${e.value.toFixed(3)} ${s.node.className}`));
@@ -39,6 +39,12 @@ DESCRIPTIONS = [
     ("garbage_accumulated", "小区后门积存大件垃圾"),
     ("garbage_exposed", "公交站台旁有散落垃圾"),
 ]
+
+
+PHOTOS_LOADED = """
+[...document.querySelectorAll('.photos img')].every((i) => i.complete)
+  && document.querySelectorAll('.photos img').length > 0
+"""
 
 
 def street1_grids() -> list[int]:
@@ -83,12 +89,25 @@ def working_day(live_server) -> dict:
             people.act("street01a", e["id"], "dispatch", org_id=dept)
         for e in events[:4]:
             people.act("dept01a", e["id"], "start")
-        people.act("dept01a", events[0]["id"], "report", note="已清理", media_ids=[people.upload("dept01a", 7)])
+        people.act(
+            "dept01a",
+            events[0]["id"],
+            "report",
+            note="已清理",
+            media_ids=[people.upload("dept01a", 7)],
+        )
         people.act("street01a", events[1]["id"], "supervise", note="请加快处置")
         # A second report of the same problem a few metres away: a duplicate pair.
         first = events[-1]
         grid = grids[(len(events) - 1) % len(grids)]
-        dup = report(people, f"grid{grid:03d}", grid, first["category"]["code"], f"同一处垃圾再次上报 {tag}", 0.0001)
+        dup = report(
+            people,
+            f"grid{grid:03d}",
+            grid,
+            first["category"]["code"],
+            f"同一处垃圾再次上报 {tag}",
+            0.0001,
+        )
         me = people.get("street01a", "/me")
         today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
         b = people.get("street01b", "/me")
@@ -99,7 +118,13 @@ def working_day(live_server) -> dict:
         r = people.client.put(
             "/duty/rosters",
             json=[
-                {"org_id": street, "date": d, "shift": s, "user_ids": [me["id"], b["id"]], "leader_id": me["id"]}
+                {
+                    "org_id": street,
+                    "date": d,
+                    "shift": s,
+                    "user_ids": [me["id"], b["id"]],
+                    "leader_id": me["id"],
+                }
                 for d, s in sorted(shifts)
             ],
             headers=people.headers("street01a"),
@@ -107,19 +132,35 @@ def working_day(live_server) -> dict:
         assert r.status_code == 200, r.text
         r = people.client.post(
             "/rooms",
-            json={"title": f"防汛联勤 {tag}", "kind": "joint_operation", "member_user_ids": [people.get("dept01a", "/me")["id"]], "member_org_ids": []},
+            json={
+                "title": f"防汛联勤 {tag}",
+                "kind": "joint_operation",
+                "member_user_ids": [people.get("dept01a", "/me")["id"]],
+                "member_org_ids": [],
+            },
             headers=people.headers("street01a"),
         )
         assert r.status_code == 201, r.text
         room = r.json()
         people.client.post(
             f"/rooms/{room['id']}/messages",
-            json={"client_msg_id": f"hello-{tag}", "kind": "text", "text": "各单位注意，今晚有强降雨"},
+            json={
+                "client_msg_id": f"hello-{tag}",
+                "kind": "text",
+                "text": "各单位注意，今晚有强降雨",
+            },
             headers=people.headers("street01a"),
         ).raise_for_status()
         linked = people.get("street01a", f"/events/{dup['id']}")["duplicate_of"]
         assert linked in {e["id"] for e in events}
-        return {"events": events, "duplicate": dup, "linked": linked, "room": room, "tag": tag, "shifts": len(shifts)}
+        return {
+            "events": events,
+            "duplicate": dup,
+            "linked": linked,
+            "room": room,
+            "tag": tag,
+            "shifts": len(shifts),
+        }
     finally:
         people.close()
 
@@ -160,7 +201,7 @@ def test_the_street_centers_pages(contexts, working_day, size: str, viewport) ->
     expect(first).to_contain_text(linked["case_no"])
     expect(first).to_contain_text("系统判定")
     expect(page.locator(".photos img").first).to_be_visible()
-    page.wait_for_function("document.querySelectorAll('.photos img').length && [...document.querySelectorAll('.photos img')].every(i => i.complete)")
+    page.wait_for_function(PHOTOS_LOADED)
     assert page.evaluate("window.__cls") < 0.05, page.evaluate("window.__shifts")
     shot(page, f"event-duplicate-{size}")
     first.get_by_role("button", name="合并到").click()

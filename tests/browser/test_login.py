@@ -45,7 +45,7 @@ def test_a_revoked_login_ends_on_the_login_page(contexts, live_server) -> None:
     phone.expect_errors(r"status of 401")
     page = phone.page()
     log_in(page, "dept01b")
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     # Someone presents the page's refresh token twice (a stolen copy): the server revokes
     # the whole login, the page's access token included.
     token = page.evaluate("localStorage.getItem('chengyun.refresh_token')")

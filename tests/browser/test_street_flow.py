@@ -128,7 +128,13 @@ def test_report_appears_live_then_dispatch_handle_verify_close(
     )
     assert [tuple(e) for e in page_entries] == api_entries
     assert [a for _, a in api_entries] == [
-        "report_event", "accept", "dispatch", "start", "report", "verify", "close"
+        "report_event",
+        "accept",
+        "dispatch",
+        "start",
+        "report",
+        "verify",
+        "close",
     ]
     report = next(t for t in detail["timeline"] if t["action"] == "report")
     assert report["note"] == "已清运，垃圾桶已清洗" and len(report["media"]) == 1

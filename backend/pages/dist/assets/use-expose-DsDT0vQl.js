@@ -1,1 +1,0 @@
-import{j as e}from"./index-C0uQSUmL.js";import{X as t}from"./icon-DzvQSlBY.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
