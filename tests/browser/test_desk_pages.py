@@ -212,6 +212,14 @@ def test_the_street_centers_pages(contexts, working_day, size: str, viewport) ->
     handling = working_day["events"][1]
     visit(page, f"/app/events/{handling['id']}", ".event-page .timeline .entry")
     shot(page, f"event-handling-{size}")
+    # The case's own room, made on first request and the same room after.
+    page.get_by_role("button", name="案件群").click()
+    expect(page.locator(".room-head")).to_contain_text(handling["case_no"])
+    room_url = page.url
+    page.go_back()
+    page.get_by_role("button", name="案件群").click()
+    expect(page.locator(".room-head")).to_contain_text(handling["case_no"])
+    assert page.url == room_url
 
     visit(page, "/app/rooms", ".rooms .room")
     shot(page, f"rooms-{size}", full_page=False)

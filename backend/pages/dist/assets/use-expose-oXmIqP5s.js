@@ -1,1 +1,0 @@
-import{j as e}from"./index-CEcC609m.js";import{X as t}from"./icon-CF5PFhpc.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
