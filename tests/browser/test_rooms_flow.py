@@ -4,6 +4,7 @@ shows 1/2 acknowledged without a reload, and the acknowledgement's details."""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from playwright.sync_api import expect
@@ -86,3 +87,66 @@ def test_an_instruction_to_two_members_and_one_ack_shows_live(contexts, people) 
     other = targets[1].locator(".msg.kind-instruction").filter(has_text=text)
     expect(other.get_by_role("button", name="确认收到")).to_be_visible()
     expect(other.locator(".count")).to_have_text("1/2 已确认")
+
+
+def test_a_drop_mid_send_doubles_nothing_and_misses_nothing(contexts, people) -> None:
+    """The socket is cut right after a `send` frame reached the server, before its `sent`
+    came back; meanwhile someone else posts. After the page reconnects by itself: its
+    message is there once (resent with the same client_msg_id), the other one arrived
+    through since_seq, and nothing is left pending."""
+    dept = people.get("dept01a", "/me")
+    r = people.client.post(
+        "/rooms",
+        json={
+            "title": f"断线-{uuid.uuid4().hex[:6]}",
+            "kind": "joint_operation",
+            "member_user_ids": [dept["id"]],
+            "member_org_ids": [],
+        },
+        headers=people.headers("street01a"),
+    )
+    assert r.status_code == 201, r.text
+    room = r.json()
+    cut = {"armed": False, "drops": 0}
+
+    def route(ws) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message) -> None:
+            server.send(message)
+            if cut["armed"] and isinstance(message, str) and '"op":"send"' in message:
+                cut["armed"] = False
+                cut["drops"] += 1
+                ws.close(code=4000, reason="dropped by the test")
+                server.close()
+
+        ws.on_message(from_page)
+
+    page = contexts(TABLET).page()
+    page.route_web_socket(re.compile(r"/api/v1/ws$"), route)
+    log_in(page, "street01a")
+    page.goto(f"/app/rooms/{room['id']}")
+    expect(page.locator(".room-head")).to_contain_text(room["title"])
+    expect(page.locator(".room-head .offline")).to_be_hidden()
+
+    mine, theirs = (
+        f"掉线时发出的消息 {uuid.uuid4().hex[:4]}",
+        f"掉线期间的消息 {uuid.uuid4().hex[:4]}",
+    )
+    cut["armed"] = True
+    page.get_by_label("消息内容").fill(mine)
+    page.get_by_role("button", name="发送").click()
+    expect(page.locator(".room-head .offline")).to_be_visible()
+    people.client.post(
+        f"/rooms/{room['id']}/messages",
+        json={"client_msg_id": str(uuid.uuid4()), "kind": "text", "text": theirs},
+        headers=people.headers("dept01a"),
+    ).raise_for_status()
+
+    expect(page.locator(".room-head .offline")).to_be_hidden()
+    expect(page.locator(".msg").filter(has_text=mine)).to_have_count(1)
+    expect(page.locator(".msg").filter(has_text=theirs)).to_have_count(1)
+    expect(page.locator(".pending")).to_have_count(0)
+    assert cut["drops"] == 1
+    texts = [m["text"] for m in people.get("street01a", f"/rooms/{room['id']}/messages")["items"]]
+    assert texts.count(mine) == 1 and texts.count(theirs) == 1
