@@ -140,3 +140,42 @@ def test_report_appears_live_then_dispatch_handle_verify_close(
     assert report["note"] == "已清运，垃圾桶已清洗" and len(report["media"]) == 1
     # Each decision was taken once, whatever the retries: one entry per action.
     assert detail["version"] == len(api_entries)
+
+
+def test_a_case_changed_by_someone_else_is_a_conflict_that_offers_to_reload(
+    contexts, people
+) -> None:
+    from tests.integration.demo import grid_point
+
+    r = people.client.post(
+        "/events",
+        json={
+            "category_code": "graffiti",
+            "description": f"墙面小广告 {uuid.uuid4().hex[:6]}",
+            "location": {**grid_point(1), "address": "珞喻路"},
+        },
+        headers=people.headers("grid001"),
+    )
+    assert r.status_code == 201, r.text
+    event = r.json()
+    ctx = contexts(TABLET)
+    ctx.expect_errors(r"status of 409")  # the refused action, on purpose
+    desk = ctx.page()
+    log_in(desk, "street01a")
+    desk.goto(f"/app/events/{event['id']}")
+    expect(status_of(desk)).to_have_text("待受理")
+    desk.locator(".actions").get_by_role("button", name="不予受理", exact=True).click()
+    desk.locator(".action-form").get_by_label("理由").fill("不属于城市管理范围")
+    # Meanwhile the other dispatcher of the street accepts it.
+    people.act("street01b", event["id"], "accept", note="已受理")
+    expect(desk.get_by_text("其他人刚刚对这个案件进行了「受理」")).to_be_visible()
+    desk.get_by_role("button", name="确认不予受理").click()
+    dialog = desk.get_by_role("dialog").filter(has_text="案件已被他人修改")
+    expect(dialog).to_be_visible()
+    shot(desk, "event-conflict-tablet", full_page=False)
+    dialog.get_by_role("button", name="重新载入").click()
+    expect(status_of(desk)).to_have_text("已立案")
+    expect(desk.locator(".actions").get_by_role("button", name="派遣", exact=True)).to_be_visible()
+    # The refused decision changed nothing: accepted once, not rejected.
+    detail = people.get("street01a", f"/events/{event['id']}")
+    assert [t["action"] for t in detail["timeline"]] == ["report_event", "accept"]

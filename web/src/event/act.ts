@@ -4,7 +4,7 @@
 // else changed meanwhile answers 409 version_conflict instead of being acted on blind.
 import { showConfirmDialog } from 'vant';
 import 'vant/es/dialog/style';
-import { api, ApiError, problemOf } from '../api/client';
+import { api, ApiError, errorOf } from '../api/client';
 import type { EventDetail } from '../api/types';
 
 /** The generated body type is the union of every action; the forms build their own. */
@@ -30,13 +30,13 @@ export async function act(eventId: string, body: ActionBody, key: string): Promi
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (attempt) await pause(500 * 2 ** attempt);
     try {
-      const { data, response } = await api.POST('/api/v1/events/{event_id}/actions', {
+      const { data, error, response } = await api.POST('/api/v1/events/{event_id}/actions', {
         params: { path: { event_id: eventId } },
         body: body as never,
         headers: { 'Idempotency-Key': key },
       });
       if (response.ok) return data as EventDetail;
-      last = await problemOf(response);
+      last = errorOf(response.status, error);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       last = e;
@@ -60,7 +60,7 @@ export async function offerReload(e: unknown): Promise<boolean> {
   try {
     await showConfirmDialog({
       title: '案件已被他人修改',
-      message: `${(e as ApiError).message}。重新载入查看最新情况后再决定？`,
+      message: (e as ApiError).message,
       confirmButtonText: '重新载入',
       cancelButtonText: '稍后',
     });

@@ -1,1 +1,0 @@
-import{j as e}from"./index-haTCOmoD.js";import{X as t}from"./icon-CogW10C2.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
