@@ -39,8 +39,10 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    # Per module, not per session: Playwright's sync API keeps an event loop running in
+    # this thread while it lives, and the async tests of other folders need it gone.
     _chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

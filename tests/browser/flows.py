@@ -39,6 +39,8 @@ def fill_report(
     page.get_by_label("类别", exact=True).click()
     page.get_by_placeholder("输入名称搜索").fill(category[:2])
     page.get_by_role("button", name=category, exact=True).click()
+    # The picker slides away; until it has, it still covers the form.
+    expect(page.get_by_role("dialog", name="选择事件类别")).to_be_hidden()
     page.get_by_label("描述").fill(description)
     page.get_by_label("地址").fill("珞喻路129号门前")
 

@@ -22,10 +22,11 @@ def test_login_survives_a_reload_and_lands_on_the_role_home(contexts) -> None:
     page.reload()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
     expect(page).to_have_url("/app/queue")
-    # The refresh token is what survives; the access token lives in memory only.
+    # The refresh token is what survives the tab; the access token stays in this tab.
     stored = page.evaluate("Object.keys(localStorage)")
     assert "chengyun.refresh_token" in stored
     assert not [k for k in stored if "access" in k]
+    assert page.evaluate("Object.keys(sessionStorage)") == ["chengyun.access"]
 
 
 def test_wrong_password_says_so_in_plain_words(contexts) -> None:
@@ -69,3 +70,31 @@ def test_logout_forgets_the_login(contexts) -> None:
     expect(page).to_have_url("/app/login")
     page.reload()
     expect(page).to_have_url("/app/login")
+
+
+def test_a_second_401_after_a_successful_refresh_logs_out_cleanly(contexts) -> None:
+    phone = contexts(PHONE)
+    phone.expect_errors(r"status of 401")
+    page = phone.page()
+    log_in(page, "dept02b")
+    refreshes: list[int] = []
+    page.on(
+        "response",
+        lambda r: refreshes.append(r.status) if r.url.endswith("/auth/refresh") else None,
+    )
+    # The notifications answer 401 whatever token they get: the page refreshes once (the
+    # refresh itself succeeds), retries, meets 401 again, and ends the login here.
+    page.route(
+        "**/api/v1/notifications**",
+        lambda route: route.fulfill(
+            status=401,
+            content_type="application/problem+json",
+            body='{"type":"about:blank","title":"Unauthorized","status":401,'
+            '"code":"unauthenticated","detail":"token rejected"}',
+        ),
+    )
+    page.goto("/app/notifications")
+    expect(page).to_have_url(re.compile(r"/app/login"))
+    assert refreshes == [200]
+    assert page.evaluate("localStorage.getItem('chengyun.refresh_token')") is None
+    assert page.evaluate("sessionStorage.getItem('chengyun.access')") is None

@@ -89,3 +89,32 @@ def test_offline_two_reports_and_a_reload_send_exactly_two_events_once_each(
     token = api_login("grid005b")["access_token"]
     found = events_matching(live_server.api, token, tag)
     assert sorted(e["description"] for e in found) == [f"{tag} 第1条", f"{tag} 第2条"]
+
+
+def test_without_a_position_the_pin_on_the_map_places_the_report(
+    contexts, people, tmp_path: Path
+) -> None:
+    phone = contexts(PHONE)  # no geolocation permission: the browser refuses a position
+    page = phone.page()
+    log_in(page, "grid001")
+    expect(page.get_by_text("没有定位权限")).to_be_visible()
+    pin = page.get_by_role("button", name="事件位置")
+    expect(pin).to_be_visible()
+    expect(page.locator("path.leaflet-interactive").first).to_be_attached()
+    box = pin.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] - 4
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y + 15, steps=5)
+    page.mouse.up()
+    expect(page.get_by_text("已在地图上标出位置")).to_be_visible()
+    expect(page.get_by_text("街道口社区第1网格")).to_be_visible()
+    shot(page, "report-no-position-phone")
+    tag = f"地图标点-{uuid.uuid4().hex[:8]}"
+    fill_report(page, [photo(tmp_path / "p.jpg")], f"{tag} 井盖缺失")
+    submit_report(page)
+    expect(page.locator(".outbox .item").first).to_have_attribute("data-state", "sent")
+    (event,) = people.events_matching("grid001", tag)
+    grid = event["location"]["grid_id"]
+    assert grid == people.get("grid001", "/me")["org"]["id"]

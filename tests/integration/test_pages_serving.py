@@ -6,7 +6,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from backend.pages.controllers import DIST, content_security_policy
+from backend.settings import Settings, SettingsError
 
 
 def _asset_names() -> list[str]:
@@ -63,3 +66,13 @@ def test_a_configured_tile_host_is_the_only_other_host_allowed() -> None:
     policy = content_security_policy("https://{s}.tiles.example.org/{z}/{x}/{y}.png")
     assert "img-src 'self' blob: data: https://*.tiles.example.org;" in policy
     assert "connect-src 'self';" in policy
+
+
+def test_the_tile_url_must_be_an_http_template() -> None:
+    ok = Settings.from_env(
+        {"CHENGYUN_MAP_TILE_URL": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"}
+    )
+    assert ok.map_tile_url == "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    for bad in ("javascript:alert(1)", "https://tiles.example.org'; script-src *", "//tiles"):
+        with pytest.raises(SettingsError, match="CHENGYUN_MAP_TILE_URL"):
+            Settings.from_env({"CHENGYUN_MAP_TILE_URL": bad})

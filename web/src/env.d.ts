@@ -6,5 +6,7 @@ declare module 'vue-router' {
     public?: boolean;
     title?: string;
     back?: boolean;
+    /** Use the whole width (boards, the district screen). */
+    wide?: boolean;
   }
 }

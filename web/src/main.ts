@@ -5,6 +5,7 @@ import 'vant/es/dialog/style';
 import './common/base.css';
 import App from './App.vue';
 import { router } from './router';
+import { followKeyboard } from './common/keyboard';
 import { useAuth, homeOf } from './auth/store';
 import { adopt, type Handover } from './auth/session';
 
@@ -17,6 +18,7 @@ auth.$subscribe((_m, state) => {
   if (!state.user && router.currentRoute.value.path !== '/login') router.replace('/login');
 });
 app.mount('#app');
+followKeyboard();
 
 // Offline is a normal state: the service worker opens the pages without a network.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {

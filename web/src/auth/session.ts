@@ -1,6 +1,9 @@
 // Tokens, and the one place that refreshes them.
 //
-// The access token (15 minutes) lives in memory only. The refresh token lives in
+// The access token (15 minutes) lives in sessionStorage: this tab only, kept across its
+// reloads, so a reload does not spend a refresh (a reload while a refresh is under way
+// would lose the rotated token and, presenting the old one again, end the login). The
+// refresh token lives in
 // localStorage so a reload or a reopened WebView stays logged in (the issue asks for it);
 // the API hands it over in a JSON body, so an HttpOnly cookie is not available to us.
 // What keeps script from reading it is the page's Content-Security-Policy: no inline
@@ -23,7 +26,22 @@ export class AuthError extends Error {
 
 type Listener = (user: Me | null) => void;
 
-let access: { token: string; until: number } | null = null;
+const ACCESS_KEY = 'chengyun.access';
+
+let access: { token: string; until: number } | null = readAccess();
+
+function readAccess(): { token: string; until: number } | null {
+  try {
+    return JSON.parse(sessionStorage.getItem(ACCESS_KEY) ?? 'null') as { token: string; until: number } | null;
+  } catch {
+    return null;
+  }
+}
+
+function setAccess(token: string, seconds: number): void {
+  access = { token, until: Date.now() + seconds * 1000 };
+  sessionStorage.setItem(ACCESS_KEY, JSON.stringify(access));
+}
 let inFlight: Promise<string> | null = null;
 const listeners = new Set<Listener>();
 
@@ -48,7 +66,7 @@ function keep(pair: TokenPair): void {
   // one is spent, and presenting it again would end the login.
   localStorage.setItem(REFRESH_KEY, pair.refresh_token);
   localStorage.setItem(USER_KEY, JSON.stringify(pair.user));
-  access = { token: pair.access_token, until: Date.now() + pair.expires_in * 1000 };
+  setAccess(pair.access_token, pair.expires_in);
   listeners.forEach((l) => l(pair.user));
 }
 
@@ -90,7 +108,7 @@ export function adopt(handover: Handover): void {
   handedOver = true;
   localStorage.removeItem(REFRESH_KEY);
   sessionStorage.setItem(USER_KEY, JSON.stringify(handover.user));
-  access = { token: handover.access_token, until: Date.now() + handover.expires_in * 1000 };
+  setAccess(handover.access_token, handover.expires_in);
   listeners.forEach((l) => l(handover.user));
 }
 
@@ -102,7 +120,7 @@ async function fromApp(): Promise<string> {
   }
   const got = await bridge.accessToken();
   if (typeof got === 'string') {
-    access = { token: got, until: Date.now() + 5 * 60_000 };
+    setAccess(got, 5 * 60);
   } else {
     adopt(got);
   }
@@ -150,6 +168,7 @@ export function forget(): void {
   const had = access !== null || localStorage.getItem(REFRESH_KEY) !== null;
   access = null;
   handedOver = false;
+  sessionStorage.removeItem(ACCESS_KEY);
   localStorage.removeItem(REFRESH_KEY);
   localStorage.removeItem(USER_KEY);
   sessionStorage.removeItem(USER_KEY);

@@ -49,3 +49,45 @@ export async function gridsOfStreet(streetId: string): Promise<Grid[]> {
     return (await readKv<Grid[]>(key)) ?? [];
   }
 }
+
+type OrgNode = { id: string; type: string; children: OrgNode[] };
+
+/** The street above an org (a grid worker's grid), from the org tree. */
+async function streetOf(orgId: string): Promise<string | null> {
+  const tree = (await unwrap(api.GET('/api/v1/orgs', {}))) as unknown as OrgNode[];
+  const walk = (nodes: OrgNode[], street: string | null): string | null => {
+    for (const n of nodes) {
+      const here = n.type === 'street' ? n.id : street;
+      if (n.id === orgId) return here;
+      const found = walk(n.children, here);
+      if (found) return found;
+    }
+    return null;
+  };
+  return walk(tree, null);
+}
+
+/**
+ * Where the map starts without a position: the middle of the worker's own grid, with the
+ * grids of its street around it (cached for offline use).
+ */
+export async function homeArea(orgId: string): Promise<{ center: [number, number] | null; grids: Grid[] }> {
+  const key = `home:${orgId}`;
+  let street = await readKv<string>(key);
+  if (!street) {
+    try {
+      street = (await streetOf(orgId)) ?? undefined;
+      if (street) await writeKv(key, street);
+    } catch {
+      street = undefined;
+    }
+  }
+  if (!street) return { center: null, grids: [] };
+  const grids = await gridsOfStreet(street);
+  const mine = grids.find((g) => g.id === orgId);
+  const ring = (mine?.boundary as { coordinates?: number[][][] } | undefined)?.coordinates?.[0];
+  if (!ring?.length) return { center: null, grids };
+  const lng = ring.reduce((a, p) => a + p[0], 0) / ring.length;
+  const lat = ring.reduce((a, p) => a + p[1], 0) / ring.length;
+  return { center: [lat, lng], grids };
+}

@@ -1,1 +1,0 @@
-import{R as e,rt as t}from"./index-Cuh6h9dW.js";function n(n=3e4){let r=t(Date.now()),i=setInterval(()=>r.value=Date.now(),n);return e(()=>clearInterval(i)),r}export{n as t};

@@ -1,1 +1,0 @@
-import{j as e}from"./index-Cuh6h9dW.js";import{X as t}from"./icon-CxRuK4ds.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

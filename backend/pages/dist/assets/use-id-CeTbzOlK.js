@@ -1,1 +1,0 @@
-import{j as e}from"./index-Cuh6h9dW.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};
