@@ -24,7 +24,7 @@ export function tabsFor(role: string | null): Tab[] {
     case 'district_dispatcher':
       return [BOARD, TASKS, ROOMS, DUTY, NOTES, ME];
     case 'dept_handler':
-      return [QUEUE, ROOMS, NOTES, ME];
+      return [QUEUE, TASKS, ROOMS, NOTES, ME];
     default:
       return [TASKS, NOTES, ME];
   }

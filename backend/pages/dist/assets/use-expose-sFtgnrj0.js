@@ -1,1 +1,0 @@
-import{M as e}from"./index-fPZvwaoA.js";import{X as t}from"./icon-kgSv6A0U.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
