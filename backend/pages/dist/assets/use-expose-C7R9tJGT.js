@@ -1,1 +1,0 @@
-import{M as e}from"./index-iFLO-1FM.js";import{X as t}from"./icon-BNAIFWq1.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
