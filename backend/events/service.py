@@ -42,6 +42,8 @@ class EventFilters:
     status: list[str] | None = None
     category: list[str] | None = None
     street_id: str | None = None
+    community_id: str | None = None
+    grid_id: str | None = None
     assignee_org_id: str | None = None
     sla_state: str | None = None
     q: str | None = None
@@ -117,6 +119,10 @@ class EventService:
             query = query.where(Event.category_code.in_(f.category))
         if f.street_id:
             query = query.where(Event.street_id == f.street_id)
+        if f.community_id:
+            query = query.where(Event.community_id == f.community_id)
+        if f.grid_id:
+            query = query.where(Event.grid_id == f.grid_id)
         if f.assignee_org_id:
             query = query.where(Event.assignee_org_id == f.assignee_org_id)
         if f.since:

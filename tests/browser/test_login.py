@@ -18,10 +18,10 @@ def test_login_survives_a_reload_and_lands_on_the_role_home(contexts) -> None:
     expect(page).to_have_url(re.compile(r"/app/login"))
     shot(page, "login-phone")
     log_in(page, "dept01a")
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     page.reload()
     expect(page.get_by_role("navigation", name="主导航")).to_be_visible()
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     # The refresh token is what survives the tab; the access token stays in this tab.
     stored = page.evaluate("Object.keys(localStorage)")
     assert "chengyun.refresh_token" in stored
@@ -46,7 +46,7 @@ def test_a_revoked_login_ends_on_the_login_page(contexts, live_server) -> None:
     phone.expect_errors(r"status of 401")
     page = phone.page()
     log_in(page, "dept01b")
-    expect(page).to_have_url("/app/tasks")
+    expect(page).to_have_url("/app/queue")
     # Someone presents the page's refresh token twice (a stolen copy): the server revokes
     # the whole login, the page's access token included.
     token = page.evaluate("localStorage.getItem('chengyun.refresh_token')")

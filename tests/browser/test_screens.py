@@ -181,6 +181,7 @@ def test_a_deadline_reads_as_words_and_colour_on_the_tasks_page(contexts, people
     ctx = contexts(TABLET)
     page = ctx.page()
     log_in(page, "dept01b")
+    page.get_by_role("tab", name="任务").click()  # a handler lands on the queue
     card = page.get_by_role("link").filter(has_text=tag)
     expect(card).to_contain_text("待处置")
     chip = card.locator(".sla")

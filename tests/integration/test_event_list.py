@@ -44,6 +44,11 @@ async def test_filters(api, clock) -> None:
     assert await ids("q=珞喻路口") == [a["id"]]
     assert await ids(f"q={a['case_no']}") == [a["id"]]
     assert await ids("q=100%25") == []
+    where = a["location"]
+    assert set(await ids(f"grid_id={where['grid_id']}")) == {a["id"], b["id"], c["id"]}
+    assert len(await ids(f"community_id={where['community_id']}")) == 3
+    assert await ids(f"grid_id={where['community_id']}") == []
+    assert await ids(f"community_id={where['grid_id']}&status=registered") == []
     p = grid_point(1)
     box = f"{p['lng'] - 0.001},{p['lat'] - 0.001},{p['lng'] + 0.001},{p['lat'] + 0.001}"
     assert len(await ids(f"bbox={box}")) == 3

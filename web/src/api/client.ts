@@ -88,9 +88,19 @@ export async function problemOf(response: Response): Promise<ApiError> {
   return new ApiError(response.status, code, problemText(response.status, problem), problem);
 }
 
+/**
+ * An ApiError from the problem document openapi-fetch has already read from the body
+ * (its `error`): the response's own body is used up by then, so problemOf cannot read it.
+ */
+export function errorOf(status: number, body: unknown): ApiError {
+  const problem = body && typeof body === 'object' ? (body as Problem) : null;
+  const code = problem?.code ?? `http_${status}`;
+  return new ApiError(status, code, problemText(status, problem), problem);
+}
+
 /** The body of a successful openapi-fetch answer, or a thrown ApiError. */
 export async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-  const { data, response } = await call;
-  if (!response.ok) throw await problemOf(response);
+  const { data, error, response } = await call;
+  if (!response.ok) throw errorOf(response.status, error);
   return data as T;
 }

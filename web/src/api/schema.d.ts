@@ -2988,6 +2988,8 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                community_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;
@@ -3166,6 +3168,8 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                community_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;

@@ -28,8 +28,10 @@ export function homeOf(role: string | null): string {
     case 'grid_worker':
       return '/report';
     case 'street_dispatcher':
-    case 'dept_handler':
     case 'district_dispatcher':
+      return '/board';
+    case 'dept_handler':
+      return '/queue';
     case 'official':
       return '/tasks';
     default:

@@ -9,7 +9,7 @@
 // a second event. Unanswered attempts, 5xx, 429 and 409 in-flight are retried with
 // backoff until the server answers; a 4xx that retrying cannot fix marks the item failed,
 // with the server's reason, for the person to decide.
-import { api, ApiError, problemOf } from '../api/client';
+import { api, ApiError, errorOf } from '../api/client';
 import { uploadPhoto } from '../api/media';
 import type { EventOut } from '../api/types';
 import { db, type OutboxItem } from '../common/db';
@@ -85,7 +85,7 @@ async function sendOne(item: OutboxItem): Promise<void> {
   item.state = 'sending';
   await save(item);
   const b = item.body;
-  const { data, response } = await api.POST('/api/v1/events', {
+  const { data, error, response } = await api.POST('/api/v1/events', {
     body: {
       category_code: b.category_code,
       description: b.description,
@@ -96,7 +96,7 @@ async function sendOne(item: OutboxItem): Promise<void> {
     },
     headers: { 'Idempotency-Key': item.id },
   });
-  if (!response.ok) throw await problemOf(response);
+  if (!response.ok) throw errorOf(response.status, error);
   const event = data as EventOut;
   item.state = 'sent';
   item.last_error = null;

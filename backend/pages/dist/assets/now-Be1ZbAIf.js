@@ -1,1 +1,0 @@
-import{L as e,nt as t}from"./index-krjZ3hcu.js";function n(n=3e4){let r=t(Date.now()),i=setInterval(()=>r.value=Date.now(),n);return e(()=>clearInterval(i)),r}export{n as t};

@@ -1,1 +1,0 @@
-import{X as e,j as t}from"./index-krjZ3hcu.js";import{$ as n,Q as r}from"./icon-C93cp0Tr.js";function i(e,{args:t=[],done:i,canceled:a,error:o}){if(e){let s=e.apply(null,t);r(s)?s.then(e=>{e?i():a&&a()}).catch(o||n):s?i():a&&a()}else i()}var a=Symbol();function o(n){let r=t(a,null);r&&e(r,e=>{e&&n()})}export{o as n,i as r,a as t};

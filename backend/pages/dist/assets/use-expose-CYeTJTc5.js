@@ -1,1 +1,0 @@
-import{A as e}from"./index-krjZ3hcu.js";import{q as t}from"./icon-C93cp0Tr.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
