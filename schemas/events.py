@@ -23,8 +23,10 @@ __all__ = [
     "Dispatch",
     "DuplicateOut",
     "Escalate",
+    "EventChange",
     "EventCreateIn",
     "EventDetailOut",
+    "EventFrame",
     "EventLocationOut",
     "EventOut",
     "Merge",
@@ -276,3 +278,27 @@ class TimelineOut(msgspec.Struct, kw_only=True):
 
 class EventDetailOut(EventOut, kw_only=True):
     timeline: list[TimelineOut] = []
+
+
+# -- WebSocket, server -> client -------------------------------------------------------
+class EventChange(msgspec.Struct, kw_only=True):
+    """What changed, enough for a list or a map to know whether to read the event again."""
+
+    id: str
+    case_no: str
+    action: str  # "report" for a new event, else the timeline action
+    status: str
+    version: int
+    street_id: str
+    grid_id: str
+    assignee_org_id: str | None
+    lat: float
+    lng: float
+    updated_at: datetime
+
+
+class EventFrame(msgspec.Struct, kw_only=True, tag_field="op", tag="event"):
+    """Extension: ``{"op": "event", "event": {...}}`` to every connected user who sees the
+    event, after each report and each action commits (docs/api.md, "Live event frames")."""
+
+    event: EventChange

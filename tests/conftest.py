@@ -25,8 +25,6 @@ from backend.settings import Settings
 PG_URL = os.environ.get("CHENGYUN_TEST_DATABASE_URL") or None
 REDIS_URL = os.environ.get("CHENGYUN_TEST_REDIS_URL") or None
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pg_only: needs PostgreSQL (skipped on SQLite)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DISPATCHER_ROLES", "ROLES", "Principal"]
+__all__ = ["DISPATCHER_ROLES", "ROLES", "SEES_ALL_ROLES", "Principal"]
 
 ROLES = (
     "grid_worker",
@@ -15,6 +15,8 @@ ROLES = (
     "admin",
 )
 DISPATCHER_ROLES = frozenset({"street_dispatcher", "district_dispatcher"})
+# Roles that see every event of the district.
+SEES_ALL_ROLES = frozenset({"district_dispatcher", "official", "admin"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,4 +32,4 @@ class Principal:
 
     @property
     def sees_all(self) -> bool:
-        return self.role in {"district_dispatcher", "official", "admin"}
+        return self.role in SEES_ALL_ROLES

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.auth.principal import Principal
-from backend.db.models import Event, EventAssignment
+from backend.auth.principal import SEES_ALL_ROLES, Principal
+from backend.db.models import Event, EventAssignment, Org, User
 
-__all__ = ["visible_clause"]
+__all__ = ["audience", "visible_clause"]
 
 
 def _dispatched_to(org_id: str) -> ColumnElement[bool]:
@@ -30,3 +31,30 @@ def visible_clause(p: Principal) -> ColumnElement[bool]:
     if p.role == "grid_worker":
         return or_(mine, Event.grid_id == p.org_id)
     return mine
+
+
+async def audience(session: AsyncSession, event: Event) -> list[str]:
+    """The active users who see ``event``: ``visible_clause`` turned around, one query.
+
+    Live frames about an event go to exactly these users; a test holds the two rules
+    together over every demo login.
+    """
+    assigned = select(EventAssignment.org_id).where(EventAssignment.event_id == event.id)
+    rows = await session.scalars(
+        select(User.id)
+        .join(Org, Org.id == User.org_id)
+        .where(
+            User.is_active.is_(True),
+            or_(
+                User.role.in_(SEES_ALL_ROLES),
+                User.id == event.reporter_id,
+                and_(
+                    User.role == "street_dispatcher",
+                    or_(Org.street_id == event.street_id, User.org_id.in_(assigned)),
+                ),
+                and_(User.role == "dept_handler", User.org_id.in_(assigned)),
+                and_(User.role == "grid_worker", User.org_id == event.grid_id),
+            ),
+        )
+    )
+    return list(rows)

@@ -269,6 +269,10 @@ class RoomHub:
 
     def publish_notification(self, user_id: str, notification: dict[str, object]) -> None:
         frame = _enc.encode({"op": "notification", "notification": notification})
+        self.publish_to_user(user_id, frame)
+
+    def publish_to_user(self, user_id: str, frame: bytes) -> None:
+        """An encoded frame to every socket of ``user_id``, on every process."""
         self.channels.publish(user_id.encode() + b"\n" + frame, NOTIFY_CHANNEL)
 
     # -- receiving --------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.context import AppContext
 from backend.db.models import Org, Room
 from backend.rooms.core import Rooms
+from backend.rooms.event_feed import install_event_feed
 from backend.rooms.hub import RoomHub
 from backend.rooms.instructions import instruction_sweep
 from backend.rooms.service import add_org_member
@@ -168,6 +169,7 @@ def install(ctx: AppContext) -> Rooms:
         await rooms.post_system(session, room, text, now)
 
     ctx.part("events").hooks.action.append(on_action)
+    install_event_feed(ctx.part("events"), hub)
     ctx.auth.session_ended.append(hub.end_session)
     ctx.part("jobs").every("instruction_reminders", s.instruction_sweep_seconds, instruction_sweep)
     return rooms

@@ -17,7 +17,7 @@ from backend.media_api.uploads import original_key, variant_key
 from tests.integration.demo import grid_point
 from tests.integration.flows import report
 
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 
 def scene(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:

@@ -19,13 +19,9 @@ from backend.db.models import Media
 from media.signing import sign_url_params
 from tests.integration.demo import grid_point
 
-PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 GPS_PHOTO = PHOTOS / "gps" / "DSCN0010.jpg"  # 640x480, GPS and DateTimeOriginal in EXIF
 ROTATED_PHOTO = PHOTOS / "orientation" / "portrait_6.jpg"  # stored 600x450, orientation 6
-
-pytestmark = pytest.mark.skipif(
-    not GPS_PHOTO.exists() or not ROTATED_PHOTO.exists(), reason="shared photos not present"
-)
 
 
 @cache

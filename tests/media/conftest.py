@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-# The shared corpus lives beside the repository (…/shared/data/photos); tests that need it
-# skip cleanly on a checkout without it.
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "photos"
+# The corpus is part of the repository (tests/data/photos, with its licence); a checkout
+# without it is broken, so the tests that need it fail rather than skip.
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 
 
 @pytest.fixture
 def photos() -> Path:
     if not PHOTOS.is_dir():
-        pytest.skip(f"photo corpus not found at {PHOTOS}")
+        pytest.fail(f"photo corpus missing at {PHOTOS}: the checkout is incomplete")
     return PHOTOS
 
 

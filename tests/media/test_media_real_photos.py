@@ -1,4 +1,4 @@
-"""The pipeline against real camera and phone files (shared/data/photos).
+"""The pipeline against real camera and phone files (tests/data/photos).
 
 Expected values were read with ExifTool 12.57 (`exiftool -n -DateTimeOriginal
 -OffsetTimeOriginal -SubSecTimeOriginal -GPSLatitude -GPSLongitude ...`), not with the
@@ -21,14 +21,16 @@ from media import Watermark, process_upload
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Same location as the `photos` fixture; needed here at collection time to list the files.
-PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "photos"
+PHOTOS = Path(__file__).resolve().parents[1] / "data" / "photos"
 WATERMARK = Watermark("2026-11-24 09:30", "武汉市洪山区珞喻路", "HS20261124000042")
 
 
 def _corpus(folder: str) -> list[str]:
-    if not (PHOTOS / folder).is_dir():
-        return []
-    return sorted(p.name for p in (PHOTOS / folder).iterdir() if p.is_file())
+    # An empty or missing folder would quietly parametrize nothing: refuse at collection.
+    names = sorted(p.name for p in (PHOTOS / folder).glob("*") if p.is_file())
+    if not names:
+        raise FileNotFoundError(f"no photos in {PHOTOS / folder}: the checkout is incomplete")
+    return names
 
 
 ALL_FILES = [

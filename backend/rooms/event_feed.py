@@ -1,0 +1,72 @@
+"""Live event frames: after a report or an action commits, every connected user who sees
+the event gets ``{"op": "event", "event": {...}}`` on their socket.
+
+A triage board, a department queue and the district's screen then read again what they
+show, without polling. The audience is computed in the writing transaction from the same
+rules as every read (``backend.events.visibility.audience``); frames go out only after the
+commit, so a rolled-back change announces nothing. The frame says what changed, never
+more than the list would show to that user.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend.auth.principal import Principal
+from backend.db.engine import on_commit
+from backend.db.models import Event
+from backend.events.service import EventService
+from backend.events.visibility import audience
+from backend.rooms.hub import RoomHub
+from schemas.events import EventChange, EventFrame
+
+__all__ = ["install_event_feed"]
+
+_enc = msgspec.json.Encoder()
+
+
+def event_frame(event: Event, action: str) -> bytes:
+    return _enc.encode(
+        EventFrame(
+            event=EventChange(
+                id=event.id,
+                case_no=event.case_no,
+                action=action,
+                status=event.status,
+                version=event.version,
+                street_id=event.street_id,
+                grid_id=event.grid_id,
+                assignee_org_id=event.assignee_org_id,
+                lat=event.lat,
+                lng=event.lng,
+                updated_at=event.updated_at,
+            )
+        )
+    )
+
+
+def install_event_feed(events: EventService, hub: RoomHub) -> None:
+    async def announce(session: AsyncSession, event: Event, action: str) -> None:
+        users = await audience(session, event)
+        frame = event_frame(event, action)
+
+        def publish() -> None:
+            for user_id in users:
+                hub.publish_to_user(user_id, frame)
+
+        on_commit(session, publish)
+
+    async def on_created(
+        session: AsyncSession, event: Event, principal: Principal, now: datetime
+    ) -> None:
+        await announce(session, event, "report")
+
+    async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
+        await announce(session, outcome.event, outcome.action)
+
+    events.hooks.created.append(on_created)
+    events.hooks.action.append(on_action)
