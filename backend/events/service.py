@@ -42,6 +42,7 @@ class EventFilters:
     status: list[str] | None = None
     category: list[str] | None = None
     street_id: str | None = None
+    grid_id: str | None = None
     assignee_org_id: str | None = None
     sla_state: str | None = None
     q: str | None = None
@@ -119,6 +120,8 @@ class EventService:
             query = query.where(Event.category_code.in_(f.category))
         if f.street_id:
             query = query.where(Event.street_id == f.street_id)
+        if f.grid_id:
+            query = query.where(Event.grid_id == f.grid_id)
         if f.assignee_org_id:
             query = query.where(Event.assignee_org_id == f.assignee_org_id)
         if f.since:

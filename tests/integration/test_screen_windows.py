@@ -50,6 +50,11 @@ async def test_the_list_takes_the_window_of_the_overview(api: Any, clock: Any) -
     mine = (await api.get("street01a", f"/stats/overview?from={_q(start)}&to={_q(end)}")).json()
     assert (mine["total"], mine["open"]) == (2, 1)
     assert await _ids(api, "street01a", f"{window}&status={OPEN}") == {late}
+    # A hotspot (grid × category) opens its own list.
+    grid = (await api.get("district01", f"/events/{other_street}")).json()["location"]["grid_id"]
+    assert await _ids(api, "district01", f"grid_id={grid}&category=garbage_exposed") == {
+        other_street
+    }
 
 
 async def test_an_empty_or_reversed_window_is_a_400(api: Any) -> None:
