@@ -1720,6 +1720,7 @@ export interface components {
             from: string;
             handled_with_due: number;
             on_time_rate: number | null;
+            open: number;
             overdue_open: number;
             satisfaction_avg: number | null;
             street_id: string | null;
@@ -2390,11 +2391,14 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;
                 bbox?: string | null;
                 since?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
                 /** @description page size (default 50) */
                 limit?: number;
                 /** @description from next_cursor */
@@ -2477,11 +2481,14 @@ export interface operations {
                 status?: string | null;
                 category?: string | null;
                 street_id?: string | null;
+                grid_id?: string | null;
                 assignee_org_id?: string | null;
                 sla_state?: "normal" | "warning" | "overdue" | null;
                 q?: string | null;
                 bbox?: string | null;
                 since?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
             };
             header?: never;
             path?: never;

@@ -1,1 +1,0 @@
-import{S as e}from"./index-CMPmlStM.js";import{R as t}from"./icon-C5ZI3FnN.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
