@@ -135,3 +135,45 @@ def test_a_street_dispatcher_sees_only_their_street(contexts, api: Api) -> None:
         api.get("street01a", "/me")["org"]["name"]
     )
     shot(page, "screen-street-tablet", full_page=True)
+
+
+def test_war_time_declared_from_a_plan_shows_its_room_and_acknowledgements_live(
+    contexts, api: Api
+) -> None:
+    page = open_screen(contexts(WALL), "leader01")
+    page.get_by_role("button", name="宣布战时").click()
+    dialog = page.get_by_role("dialog", name="宣布战时")
+    plans = api.get("leader01", "/incidents/plans")
+    dialog.get_by_label("应急预案").select_option(plans[0]["code"])
+    dialog.get_by_label("事件名称").fill("暴雨内涝")
+    dialog.get_by_role("button", name="宣布").click()
+    expect(dialog).to_be_hidden()
+    incident = api.get("leader01", "/incidents", active="true")[0]
+    assert (incident["title"], incident["plan_code"]) == ("暴雨内涝", plans[0]["code"])
+    card = page.locator(f"[data-incident='{incident['id']}']")
+    expect(card.get_by_role("link", name="进入指挥室")).to_have_attribute(
+        "href", f"/app/rooms/{incident['room_id']}"
+    )
+    room = api.get("leader01", f"/rooms/{incident['room_id']}")
+    expect(card).to_contain_text(f"成员 {len(room['members'])}")
+
+    # An instruction to two members; one acknowledges: the screen says 1/2, live.
+    me = api.get("leader01", "/me")["id"]
+    leader02 = api.get("leader02", "/me")["id"]
+    other = next(m["user_id"] for m in room["members"] if m["user_id"] not in (me, leader02))
+    sent = api.post(
+        "leader01",
+        f"/rooms/{incident['room_id']}/messages",
+        {
+            "client_msg_id": "screen-ins-1",
+            "kind": "instruction",
+            "text": "转移低洼群众",
+            "targets": [leader02, other],
+        },
+    )
+    expect(card).to_contain_text("已签收 0/2")
+    api.post(
+        "leader02", f"/rooms/{incident['room_id']}/messages/{sent['seq']}/ack", {"text": "收到"}
+    )
+    expect(card).to_contain_text("已签收 1/2")
+    shot(page, "screen-war-time", full_page=False)

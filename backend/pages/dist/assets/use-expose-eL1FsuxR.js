@@ -1,1 +1,0 @@
-import{O as e}from"./index-Co6SSPYl.js";import{z as t}from"./icon-ByLJFtG2.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
