@@ -88,8 +88,13 @@ export function follow(): () => void {
     }, AFTER_FRAME_MS);
   };
   const offEvent = live.on('event', soon);
-  // After a drop the frames missed are not replayed: read everything again.
-  const offReady = live.on('ready', () => void loadAll());
+  // After a drop the frames missed are not replayed: read everything again (the first
+  // `ready` needs nothing: the first read is under way).
+  let connectedBefore = live.ready;
+  const offReady = live.on('ready', () => {
+    if (connectedBefore) void loadAll();
+    connectedBefore = true;
+  });
   const fast = setInterval(() => void guarded(loadToday()), TODAY_EVERY_MS);
   const slow = setInterval(
     () => void guarded(Promise.all([loadTrend(), loadHotspots(), loadAssessment()])),

@@ -1,1 +1,0 @@
-import{O as e}from"./index-3BHXbWCE.js";import{z as t}from"./icon-BM-Ck9I_.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

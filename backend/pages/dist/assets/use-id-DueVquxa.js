@@ -1,1 +1,0 @@
-import{O as e}from"./index-3BHXbWCE.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

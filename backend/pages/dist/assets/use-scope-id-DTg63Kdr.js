@@ -1,1 +1,0 @@
-import{O as e}from"./index-3BHXbWCE.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};
