@@ -104,11 +104,11 @@ async def _api_reads(url: str, runs: int) -> None:
                 (
                     "today's overview (the first paint)",
                     lambda: get("/stats/overview", **{"from": windows[0][0], "to": windows[0][1]}),
-                ),  # noqa: E501
+                ),
                 (
                     "a past same-weekday overview",
                     lambda: get("/stats/overview", **{"from": windows[4][0], "to": windows[4][1]}),
-                ),  # noqa: E501
+                ),
                 ("hotspots, 30 days", lambda: get("/stats/hotspots", limit="20", **hot)),
                 (f"assessment {month}", lambda: get("/stats/assessment", month=month)),
                 ("all the screen's reads, concurrently", everything),
