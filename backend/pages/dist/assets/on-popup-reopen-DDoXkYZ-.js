@@ -1,0 +1,1 @@
+import{G as e,j as t}from"./index-BNwhvBgp.js";import{G as n,W as r}from"./icon-DAC1G9wa.js";function i(e,{args:t=[],done:i,canceled:a,error:o}){if(e){let s=e.apply(null,t);r(s)?s.then(e=>{e?i():a&&a()}).catch(o||n):s?i():a&&a()}else i()}var a=Symbol();function o(n){let r=t(a,null);r&&e(r,e=>{e&&n()})}export{o as n,i as r,a as t};

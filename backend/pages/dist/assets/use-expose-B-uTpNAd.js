@@ -1,1 +1,0 @@
-import{A as e}from"./index-BgezMTVd.js";import{z as t}from"./icon-BTTM56kr.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

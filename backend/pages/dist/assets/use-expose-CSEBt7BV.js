@@ -1,0 +1,1 @@
+import{A as e}from"./index-BNwhvBgp.js";import{z as t}from"./icon-DAC1G9wa.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

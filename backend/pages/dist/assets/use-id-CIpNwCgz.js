@@ -1,1 +1,0 @@
-import{A as e}from"./index-BgezMTVd.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

@@ -1,0 +1,1 @@
+import{A as e}from"./index-BNwhvBgp.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

@@ -1,1 +1,0 @@
-import{A as e}from"./index-BgezMTVd.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

@@ -1,0 +1,1 @@
+import{A as e}from"./index-BNwhvBgp.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};
