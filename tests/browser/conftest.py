@@ -39,7 +39,11 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         server.stop()
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread until it
+# stops, so it must stop before the asyncio tests of other modules run in the same session
+# (a session-scoped one made every later async test fail with "asyncio.run() cannot be
+# called from a running event loop").
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     _chromium_or_skip()
     from playwright.sync_api import sync_playwright

@@ -77,8 +77,8 @@ def test_a_report_reaches_the_count_and_the_map_without_a_reload(contexts, api: 
     count = int(page.locator(".onemap .canvas").get_attribute("data-event-count") or "0")
     page.evaluate("window.__same_page = true")
     event = api.report()
-    expect(page.locator("[data-figure=total] .value")).to_contain_text(
-        str(before + 1), timeout=2000
+    expect(page.locator("[data-figure=total] .value")).to_have_text(
+        re.compile(rf"^{before + 1}\s*件"), timeout=2000
     )
     expect(page.locator(".onemap .canvas")).to_have_attribute(
         "data-last-event", event["id"], timeout=2000
@@ -118,7 +118,9 @@ def test_a_street_dispatcher_sees_only_their_street(contexts, api: Api) -> None:
     mine = api.today_overview("street01a")
     district = api.today_overview("district01")
     assert mine["total"] < district["total"]
-    expect(page.locator("[data-figure=total] .value")).to_contain_text(str(mine["total"]))
+    expect(page.locator("[data-figure=total] .value")).to_have_text(
+        re.compile(rf"^{mine['total']}\s*件")
+    )
     street_id = api.get("street01a", "/me")["org"]["id"]
     grids = api.get("street01a", "/grids", street_id=street_id, limit=200)["items"]
     expect(page.locator(".onemap .canvas")).to_have_attribute("data-grid-count", str(len(grids)))
