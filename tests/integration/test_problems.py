@@ -28,6 +28,7 @@ PUBLIC_PREFIXES = (
     "/api/v1/health/",
     "/schema",  # the OpenAPI document and its viewers
     "/open311/",  # GeoReport v2: public GETs, POST authenticated by api_key
+    "/app",  # the H5 pages' static build: the pages log in through the API
 )
 
 
