@@ -49,6 +49,8 @@ class OverviewOut(msgspec.Struct, kw_only=True):
     by_street: list[StreetCount]
     on_time_rate: float | None
     avg_handle_hours: float | None
+    # Events of the window not yet in a final status (closed, rejected, cancelled, merged).
+    open: int
     overdue_open: int
     satisfaction_avg: float | None
     handled_with_due: int

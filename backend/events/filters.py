@@ -10,6 +10,7 @@ from litestar.params import FromQuery, QueryParameter
 
 from backend.common.geometry import parse_bbox
 from backend.common.pagination import checked_instant
+from backend.errors import ProblemError
 from backend.events.service import EventFilters
 
 __all__ = ["provide_event_filters"]
@@ -33,7 +34,20 @@ async def provide_event_filters(
     q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
     bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
     since: FromQuery[datetime | None] = None,
+    created_from: FromQuery[datetime | None] = None,
+    created_to: FromQuery[datetime | None] = None,
 ) -> EventFilters:
+    start = checked_instant(created_from, "created_from", "query")
+    end = checked_instant(created_to, "created_to", "query")
+    if start is not None and end is not None and start >= end:
+        raise ProblemError(
+            400,
+            "validation_failed",
+            "created_from must be before created_to",
+            errors=[
+                {"field": "created_from", "message": "must be before created_to", "source": "query"}
+            ],
+        )
     return EventFilters(
         status=_csv(status),
         category=_csv(category),
@@ -45,4 +59,6 @@ async def provide_event_filters(
         q=q.strip() if q and q.strip() else None,
         bbox=parse_bbox(bbox),
         since=checked_instant(since, "since", "query"),
+        created_from=start,
+        created_to=end,
     )

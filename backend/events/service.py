@@ -49,6 +49,8 @@ class EventFilters:
     q: str | None = None
     bbox: tuple[float, float, float, float] | None = None
     since: datetime | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
 
 
 # Hooks run inside the transaction of the change, after it is written: other domains (inbox
@@ -127,6 +129,11 @@ class EventService:
             query = query.where(Event.assignee_org_id == f.assignee_org_id)
         if f.since:
             query = query.where(Event.updated_at >= f.since)
+        # The statistics' window [from, to) on created_at, so a figure opens its own list.
+        if f.created_from:
+            query = query.where(Event.created_at >= f.created_from)
+        if f.created_to:
+            query = query.where(Event.created_at < f.created_to)
         if f.bbox:
             min_lng, min_lat, max_lng, max_lat = f.bbox
             query = query.where(

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.db.engine import run_after_commit
 from backend.db.models import Event, Org, Task
 from backend.events.actions import record_system_action
 from backend.inbox.service import next_revs, set_sla
@@ -182,6 +183,9 @@ async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> S
             for offset, task in enumerate(tasks):
                 task.rev = last - len(tasks) + 1 + offset
         await session.commit()
+        # What the batch's hooks hung on the commit: the sockets' `event` frames of the
+        # automatic supervision and escalation, the `notification` frames and pushes.
+        run_after_commit(session)
     return total
 
 

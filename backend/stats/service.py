@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, select, union_a
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Category, Event, Org
-from backend.events.rules import SLA_RUNNING
+from backend.events.rules import SLA_RUNNING, TERMINAL_STATUSES
 from backend.stats.scope import Window, micros_between, rate
 from schemas.stats import CategoryCount, OverviewOut, StreetCount
 
@@ -143,6 +143,7 @@ async def overview(
         ],
         on_time_rate=rate(on_time_n, handled_due),
         avg_handle_hours=round(avg_hours, 2) if avg_hours is not None else None,
+        open=sum(n for s, n in by_status.items() if s not in TERMINAL_STATUSES),
         overdue_open=int(overdue or 0),
         satisfaction_avg=round(sat_avg, 2) if sat_avg is not None else None,
         handled_with_due=handled_due,

@@ -70,6 +70,9 @@ def contexts(browser, live_server: LiveServer) -> Iterator[Callable[..., Watched
         problems += watched.unexpected_errors()
         # Tokens travel in headers and the socket's first frame, never in a URL.
         problems += [f"token in URL: {u}" for u in watched.urls if "token" in u.lower()]
+        # No tile URL is configured here: the pages ask no other host for anything.
+        own = (live_server.url, "data:", "blob:")
+        problems += [f"outside request: {u}" for u in watched.urls if not u.startswith(own)]
         watched.context.close()
     assert not problems, "\n".join(problems)
 

@@ -23,6 +23,9 @@ const routes: RouteRecordRaw[] = [
       { path: 'me', component: () => import('./shell/MePage.vue'), meta: { title: '我的' } },
     ],
   },
+  // The one screen fills the wall without the app shell; ECharts loads with it only.
+  { path: '/screen', component: () => import('./screen/ScreenPage.vue'), meta: { title: '一屏统览' } },
+  { path: '/screen/list', component: () => import('./screen/ScreenList.vue'), meta: { title: '案件清单' } },
   { path: '/:rest(.*)*', redirect: '/' },
 ];
 

@@ -1770,6 +1770,7 @@ export interface components {
             from: string;
             handled_with_due: number;
             on_time_rate: number | null;
+            open: number;
             overdue_open: number;
             satisfaction_avg: number | null;
             street_id: string | null;
@@ -2995,6 +2996,8 @@ export interface operations {
                 q?: string | null;
                 bbox?: string | null;
                 since?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
                 /** @description page size (default 50) */
                 limit?: number;
                 /** @description from next_cursor */
@@ -3175,6 +3178,8 @@ export interface operations {
                 q?: string | null;
                 bbox?: string | null;
                 since?: string | null;
+                created_from?: string | null;
+                created_to?: string | null;
             };
             header?: never;
             path?: never;

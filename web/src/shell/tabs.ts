@@ -14,6 +14,7 @@ const BOARD: Tab = { to: '/board', label: '案件', icon: 'orders-o' };
 const QUEUE: Tab = { to: '/queue', label: '待办', icon: 'orders-o' };
 const ROOMS: Tab = { to: '/rooms', label: '联勤', icon: 'chat-o' };
 const DUTY: Tab = { to: '/duty', label: '值班', icon: 'manager-o' };
+const SCREEN: Tab = { to: '/screen', label: '一屏', icon: 'chart-trending-o' };
 const ME: Tab = { to: '/me', label: '我的', icon: 'user-o' };
 
 export function tabsFor(role: string | null): Tab[] {
@@ -22,9 +23,11 @@ export function tabsFor(role: string | null): Tab[] {
       return [REPORT, TASKS, MINE, NOTES, ME];
     case 'street_dispatcher':
     case 'district_dispatcher':
-      return [BOARD, TASKS, ROOMS, DUTY, NOTES, ME];
+      return [BOARD, TASKS, ROOMS, DUTY, SCREEN, NOTES, ME];
     case 'dept_handler':
       return [QUEUE, TASKS, ROOMS, NOTES, ME];
+    case 'official':
+      return [TASKS, SCREEN, ROOMS, NOTES, ME];
     default:
       return [TASKS, NOTES, ME];
   }

@@ -1,0 +1,5 @@
+import L from './leaflet';
+import 'leaflet.markercluster';
+import 'leaflet.markercluster/dist/MarkerCluster.css';
+
+export default L;
