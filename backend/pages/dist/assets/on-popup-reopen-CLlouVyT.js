@@ -1,1 +1,0 @@
-import{N as e,Q as t}from"./index-Cw9Xsvyu.js";import{nt as n,tt as r}from"./icon-ChhIlnIW.js";function i(e,{args:t=[],done:i,canceled:a,error:o}){if(e){let s=e.apply(null,t);r(s)?s.then(e=>{e?i():a&&a()}).catch(o||n):s?i():a&&a()}else i()}var a=Symbol();function o(n){let r=e(a,null);r&&t(r,e=>{e&&n()})}export{o as n,i as r,a as t};

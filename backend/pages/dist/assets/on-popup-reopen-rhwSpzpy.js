@@ -1,0 +1,1 @@
+import{N as e,Q as t}from"./index-BBZ6YMGH.js";import{nt as n,tt as r}from"./icon-D0ITIr2s.js";function i(e,{args:t=[],done:i,canceled:a,error:o}){if(e){let s=e.apply(null,t);r(s)?s.then(e=>{e?i():a&&a()}).catch(o||n):s?i():a&&a()}else i()}var a=Symbol();function o(n){let r=e(a,null);r&&t(r,e=>{e&&n()})}export{o as n,i as r,a as t};

@@ -1,0 +1,1 @@
+import{M as e}from"./index-BBZ6YMGH.js";import{X as t}from"./icon-D0ITIr2s.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

@@ -1,1 +1,0 @@
-import{M as e}from"./index-Cw9Xsvyu.js";import{X as t}from"./icon-ChhIlnIW.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};
