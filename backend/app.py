@@ -146,6 +146,7 @@ def create_app(settings: Settings) -> Litestar:
     from backend.rooms.controllers import RoomsController
     from backend.rooms.ws import ws_endpoint
     from backend.routing.controllers import RoutingController
+    from backend.sla.controllers import CalendarController
     from backend.stats.controllers import StatsController
     from backend.stats.export import ExportController
 
@@ -171,6 +172,7 @@ def create_app(settings: Settings) -> Litestar:
             NotificationsController,
             RoomsController,
             IncidentsController,
+            CalendarController,
             ws_endpoint,
         ],
     )

@@ -208,6 +208,28 @@ class WorkingCalendar:
         wall = local.time().replace(tzinfo=None)
         return any(start <= wall < end for start, end in self.periods)
 
+    def working_periods(self, a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
+        """The working periods overlapping ``[a, b)``, whole and in order, as aware instants
+        in the calendar's zone. Summing ``min(end, b) - max(start, a)`` over them gives
+        ``working_time_between(a, b)``; pages count time left with the same periods."""
+        _require_aware(a, "a")
+        _require_aware(b, "b")
+        found: list[tuple[datetime, datetime]] = []
+        if b <= a:
+            return found
+        lo = a.astimezone(self.tz).replace(tzinfo=None)
+        hi = b.astimezone(self.tz).replace(tzinfo=None)
+        day = lo.date()
+        while day <= hi.date():
+            if self.is_working_day(day):
+                for period_start, period_end in self.periods:
+                    begin = datetime.combine(day, period_start)
+                    end = datetime.combine(day, period_end)
+                    if end > lo and begin < hi:
+                        found.append((begin.replace(tzinfo=self.tz), end.replace(tzinfo=self.tz)))
+            day += _ONE_DAY
+        return found
+
     # -- SlaClock --------------------------------------------------------------------------
 
     def add_working_time(self, start: datetime, duration: timedelta) -> datetime:

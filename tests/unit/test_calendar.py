@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -335,3 +336,20 @@ def test_clock_for() -> None:
     assert natural.add_working_time(start, 2 * H) == at(2026, 11, 20, 19)
     with pytest.raises(ValueError, match="unknown SLA clock"):
         clock_for("lunar", CAL)  # type: ignore[arg-type]
+
+
+@settings(max_examples=60, database=None, deadline=None)
+@given(start=_any_starts, minutes=st.integers(min_value=1, max_value=40 * 24 * 60))
+def test_working_periods_clipped_sum_to_working_time(start: datetime, minutes: int) -> None:
+    # The pages count time left from these periods; they must agree with the planner.
+    end = start + timedelta(minutes=minutes)
+    periods = CAL.working_periods(start, end)
+    clipped = sum((min(b, end) - max(a, start) for a, b in periods), timedelta(0))
+    assert clipped == CAL.working_time_between(start, end)
+    assert all(a < b <= c for (a, b), (c, _) in pairwise(periods))
+    assert all(b > start and a < end for a, b in periods)  # each overlaps the window
+    assert all(CAL.is_working_time(a) for a, _ in periods)
+
+
+def test_working_periods_of_an_empty_window() -> None:
+    assert CAL.working_periods(at(2026, 11, 23, 10), at(2026, 11, 23, 10)) == []

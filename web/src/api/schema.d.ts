@@ -55,6 +55,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar/working-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** WorkingPeriods */
+        get: operations["ApiV1CalendarWorkingPeriodsWorkingPeriods"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/categories": {
         parameters: {
             query?: never;
@@ -2088,6 +2105,18 @@ export interface components {
             note?: string | null;
             satisfaction: number;
         };
+        /** WorkingPeriodOut */
+        WorkingPeriodOut: {
+            end: string;
+            start: string;
+        };
+        /** WorkingPeriodsOut */
+        WorkingPeriodsOut: {
+            from: string;
+            periods: components["schemas"]["WorkingPeriodOut"][];
+            timezone: string;
+            to: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -2304,6 +2333,69 @@ export interface operations {
             };
             /** @description payload_too_large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description headers_too_large: request headers over 16 KiB */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unavailable: a dependency is down; see Retry-After */
+            503: {
+                headers: {
+                    /** @description seconds */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ApiV1CalendarWorkingPeriodsWorkingPeriods: {
+        parameters: {
+            query: {
+                /** @description window start */
+                from: string;
+                /** @description window end (exclusive) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Request fulfilled, document follows */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingPeriodsOut"];
+                };
+            };
+            /** @description validation_failed: the offending fields are listed in `errors` */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no, invalid or expired bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,1 @@
+import{it as e,z as t}from"./index-BVtZ5nSg.js";function n(n=3e4){let r=e(Date.now()),i=setInterval(()=>r.value=Date.now(),n);return t(()=>clearInterval(i)),r}export{n as t};

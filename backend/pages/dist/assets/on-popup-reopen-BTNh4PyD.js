@@ -1,0 +1,1 @@
+import{N as e,Q as t}from"./index-BVtZ5nSg.js";import{$ as n,et as r}from"./icon-BlykNj_I.js";function i(e,{args:t=[],done:i,canceled:a,error:o}){if(e){let s=e.apply(null,t);n(s)?s.then(e=>{e?i():a&&a()}).catch(o||r):s?i():a&&a()}else i()}var a=Symbol();function o(n){let r=e(a,null);r&&t(r,e=>{e&&n()})}export{o as n,i as r,a as t};

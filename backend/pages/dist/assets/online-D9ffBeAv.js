@@ -1,0 +1,1 @@
+import{it as e}from"./index-BVtZ5nSg.js";var t=e(navigator.onLine);window.addEventListener(`online`,()=>t.value=!0),window.addEventListener(`offline`,()=>t.value=!1);export{t};

@@ -1,1 +1,0 @@
-import{it as e}from"./index-TyQP5t4e.js";var t=e(navigator.onLine);window.addEventListener(`online`,()=>t.value=!0),window.addEventListener(`offline`,()=>t.value=!1);export{t};

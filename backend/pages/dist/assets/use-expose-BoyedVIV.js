@@ -1,0 +1,1 @@
+import{M as e}from"./index-BVtZ5nSg.js";import{J as t}from"./icon-BlykNj_I.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

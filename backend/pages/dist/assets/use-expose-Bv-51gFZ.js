@@ -1,1 +1,0 @@
-import{M as e}from"./index-TyQP5t4e.js";import{J as t}from"./icon-BGxuDwnF.js";function n(n){let r=e();r&&t(r.proxy,n)}export{n as t};

@@ -1,1 +1,0 @@
-import{M as e}from"./index-TyQP5t4e.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

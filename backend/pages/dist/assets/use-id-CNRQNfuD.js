@@ -1,0 +1,1 @@
+import{M as e}from"./index-BVtZ5nSg.js";var t=0;function n(){let{name:n=`unknown`}=e()?.type||{};return`${n}-${++t}`}export{n as t};

@@ -1,0 +1,1 @@
+import{M as e}from"./index-BVtZ5nSg.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

@@ -1,1 +1,0 @@
-import{M as e}from"./index-TyQP5t4e.js";var t=()=>{let{scopeId:t}=e()?.vnode||{};return t?{[t]:``}:null};export{t};

@@ -1,0 +1,67 @@
+"""HTTP: the working periods of the server's SLA calendar, for pages counting time left."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.params import QueryParameter
+
+from backend.common.pagination import checked_instant
+from backend.deps import Caller, get_context, provide_principal, require_bearer
+from backend.errors import ProblemError
+from backend.sla.calendar import WorkingCalendar
+from schemas.sla import WorkingPeriodOut, WorkingPeriodsOut
+
+__all__ = ["MAX_WINDOW", "CalendarController"]
+
+MAX_WINDOW = timedelta(days=62)
+# Strings, parsed by checked_instant (as the statistics' windows): RFC 3339 with an offset.
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
+# The calendar only changes with a deploy (the holiday file ships with the code).
+CACHE_CONTROL = "private, max-age=3600"
+
+
+def _bad_window(field: str, message: str) -> ProblemError:
+    return ProblemError(
+        400,
+        "validation_failed",
+        message,
+        errors=[{"field": field, "message": message, "source": "query"}],
+    )
+
+
+class CalendarController(Controller):
+    path = "/calendar"
+    tags = ["sla"]
+    dependencies = {"principal": Provide(provide_principal)}
+    guards = [require_bearer]
+
+    @get("/working-periods")
+    async def working_periods(
+        self,
+        state: State,
+        principal: Caller,
+        from_: Annotated[
+            str, QueryParameter(name="from", description="window start", pattern=RFC3339)
+        ],
+        to: Annotated[str, QueryParameter(description="window end (exclusive)", pattern=RFC3339)],
+    ) -> Response[WorkingPeriodsOut]:
+        start = checked_instant(from_, "from", "query")
+        end = checked_instant(to, "to", "query")
+        if start is None or end is None or start >= end:
+            raise _bad_window("from", "from must be before to")
+        if end - start > MAX_WINDOW:
+            raise _bad_window("to", f"the window may span at most {MAX_WINDOW.days} days")
+        calendar: WorkingCalendar = get_context(state).part("calendar")
+        periods = calendar.working_periods(start, end)
+        body = WorkingPeriodsOut(
+            timezone=calendar.tz.key,
+            from_=start,
+            to=end,
+            periods=[WorkingPeriodOut(start=a, end=b) for a, b in periods],
+        )
+        return Response(body, headers={"Cache-Control": CACHE_CONTROL})
