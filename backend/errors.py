@@ -187,27 +187,23 @@ def _data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[byt
     return problem_response(400, "validation_failed", "a value in the request is not acceptable")
 
 
+def _retry_shortly(detail: str) -> Response[bytes]:
+    return problem_response(503, "unavailable", detail, headers={"Retry-After": "1"})
+
+
 def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     # The database is restarting, unreachable, or SQLite's one write lock stayed taken past
-    # busy_timeout: the request was fine and may be retried (backend/db/outage.py).
-    # Anything else is a real fault.
+    # busy_timeout, or PostgreSQL cancelled the transaction as a deadlock victim: the request
+    # was fine and may be retried (backend/db/outage.py). Anything else is a real fault.
+    where = (request.method, request.url.path, exc)
     if transaction_lost(exc):
-        # A deadlock victim: the other transaction went on, this one wrote nothing.
-        log.warning("transaction cancelled on %s %s: %r", request.method, request.url.path, exc)
-        return problem_response(
-            503,
-            "unavailable",
-            "the database cancelled this request to let a concurrent one finish; retry",
-            headers={"Retry-After": "1"},
+        log.warning("transaction cancelled on %s %s: %r", *where)
+        return _retry_shortly(
+            "the database cancelled this request to let a concurrent one finish; retry"
         )
     if database_unavailable(exc):
-        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-        return problem_response(
-            503,
-            "unavailable",
-            "the database is unavailable; retry shortly",
-            headers={"Retry-After": "1"},
-        )
+        log.warning("database unavailable on %s %s: %r", *where)
+        return _retry_shortly("the database is unavailable; retry shortly")
     return _unexpected(request, exc)
 
 

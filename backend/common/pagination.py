@@ -14,6 +14,7 @@ from backend.common.jsonbody import decode_json
 from backend.errors import ProblemError
 
 __all__ = [
+    "RFC3339",
     "Cursor",
     "Limit",
     "checked_instant",
@@ -55,6 +56,11 @@ def _bad_cursor() -> ProblemError:
             {"field": "cursor", "message": "not a cursor this server issued", "source": "query"}
         ],
     )
+
+
+# A query string that checked_instant accepts: RFC 3339 with an offset, so the schema says
+# what the server checks (a bare number is not read as seconds since 1970).
+RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
 
 
 def checked_instant(value: datetime | str | None, field: str, source: str) -> datetime | None:

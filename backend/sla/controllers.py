@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
-from backend.common.pagination import checked_instant
+from backend.common.pagination import RFC3339, checked_instant
 from backend.deps import Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.sla.calendar import WorkingCalendar
@@ -19,8 +19,6 @@ from schemas.sla import WorkingPeriodOut, WorkingPeriodsOut
 __all__ = ["MAX_WINDOW", "CalendarController"]
 
 MAX_WINDOW = timedelta(days=62)
-# Strings, parsed by checked_instant (as the statistics' windows): RFC 3339 with an offset.
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
 # The calendar only changes with a deploy (the holiday file ships with the code).
 CACHE_CONTROL = "private, max-age=3600"
 

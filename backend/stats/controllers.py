@@ -9,6 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
+from backend.common.pagination import RFC3339
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.stats import assessment as assess
 from backend.stats.hotspots import hotspots
@@ -20,7 +21,6 @@ __all__ = ["StatsController"]
 
 # Strings, parsed by checked_instant: Litestar converts query times leniently, so "0.5"
 # was taken as seconds after 1970 where the contract says RFC 3339 with an offset.
-RFC3339 = r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:\d{2})$"
 From = Annotated[
     str | None, QueryParameter(name="from", description="window start", pattern=RFC3339)
 ]
