@@ -14,21 +14,16 @@ from litestar.openapi import OpenAPIConfig
 from sqlalchemy import func, select
 
 from backend.auth.controllers import AuthController, MeController
-from backend.auth.passwords import password_service
-from backend.auth.service import AuthService
-from backend.auth.tokens import TokenService
-from backend.common.background import BackgroundTasks
 from backend.common.jsonbody import CheckedRequest
 from backend.common.limits import RequestLimits
 from backend.common.openapi_exact import install_exact_openapi
+from backend.composition import build_context
 from backend.context import AppContext
-from backend.db.engine import Database
 from backend.db.models import User
 from backend.deps import SessionJanitor, provide_db
 from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
 from backend.orgs.controllers import OrgsController
-from backend.orgs.service import GridIndexHolder
 from backend.settings import Settings, SettingsError
 
 __all__ = ["create_app"]
@@ -36,61 +31,6 @@ __all__ = ["create_app"]
 log = logging.getLogger("chengyun.app")
 
 API_PREFIX = "/api/v1"
-
-
-def _build_context(settings: Settings) -> AppContext:
-    from backend.citylink.wiring import install as install_citylink
-    from backend.events.wiring import install as install_events
-    from backend.inbox.wiring import install as install_inbox
-    from backend.media_api.wiring import install as install_media
-    from backend.notify.wiring import install as install_notify
-    from backend.scheduler.wiring import install as install_jobs
-    from backend.scheduler.wiring import start_scheduler
-
-    db = Database(settings.resolved_database_url)
-    passwords = password_service(settings.password_profile)
-    tokens = TokenService(
-        settings.secret_key,
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
-        access_seconds=settings.access_token_seconds,
-    )
-    auth = AuthService(
-        passwords=passwords,
-        tokens=tokens,
-        refresh_seconds=settings.refresh_token_seconds,
-        max_failures=settings.login_max_failures,
-        ip_max_failures=settings.login_ip_max_failures,
-        window_seconds=settings.login_window_seconds,
-        verified_seconds=settings.auth_cache_seconds,
-    )
-    ctx = AppContext(settings=settings, db=db, auth=auth)
-    ctx.parts["passwords"] = passwords
-    ctx.parts["grid_index"] = GridIndexHolder()
-    ctx.parts["background"] = BackgroundTasks()
-    install_jobs(ctx)
-    install_media(ctx)
-    install_events(ctx)
-    install_inbox(ctx)  # its hooks run first: tasks are part of every event change
-    from backend.stats.wiring import install as install_stats
-
-    install_stats(ctx)  # statistics columns on the event, in the action's transaction
-    install_notify(ctx)
-    # Rooms after notify: it registers the live `notification` frame listener on it.
-    from backend.rooms.wiring import install as install_rooms
-
-    install_rooms(ctx)
-    install_citylink(ctx)  # outbox rows in the event's own transaction
-    # Last of the event hooks: its auto-dispatch runs inside the accept's hook loop.
-    from backend.routing.wiring import install as install_routing
-
-    install_routing(ctx)
-    from backend.observability.metrics import install as install_metrics
-
-    install_metrics(ctx)  # after rooms and notify: it hooks the hub and the relay
-    # Every domain has registered its jobs by now.
-    start_scheduler(ctx)
-    return ctx
 
 
 async def _refuse_unsafe_production(ctx: AppContext) -> None:
@@ -114,19 +54,19 @@ def create_app(settings: Settings) -> Litestar:
     from backend.observability.logs import configure_logging
 
     configure_logging(settings.log_level)
-    ctx = _build_context(settings)
+    ctx = build_context(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         try:
             await _refuse_unsafe_production(ctx)
-            for start in ctx.parts.get("on_startup", []):
+            for start in ctx.on_startup:
                 await start()
             yield
         finally:
             # Finish post-commit work while its tools (pool, store, sender) still run.
-            await ctx.part("background").drain(grace_seconds=10)
-            for stop in reversed(ctx.parts.get("on_shutdown", [])):
+            await ctx.background.drain(grace_seconds=10)
+            for stop in reversed(ctx.on_shutdown):
                 await stop()
             await ctx.db.dispose()
 
@@ -187,7 +127,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         state=State({"ctx": ctx}),
-        plugins=[ctx.part("channels")],
+        plugins=[ctx.channels],
         cors_config=cors,
         openapi_config=OpenAPIConfig(
             title="chengyun city-operations API",
@@ -211,7 +151,7 @@ def create_app(settings: Settings) -> Litestar:
         body_min_rate=settings.body_min_rate,
         body_grace_seconds=settings.body_grace_seconds,
     )
-    ctx.parts["request_limits"] = limited
+    ctx.request_limits = limited
     install_exact_openapi(app)
-    app.asgi_handler = ObservabilityMiddleware(limited, ctx.part("metrics"))
+    app.asgi_handler = ObservabilityMiddleware(limited, ctx.metrics)
     return app

@@ -249,15 +249,15 @@ class NotifyKit:
 
     @property
     def sender(self) -> Any:
-        return self.ctx.part("push_sender")
+        return self.ctx.push_sender
 
     @property
     def relay(self) -> Any:
-        return self.ctx.part("push_relay")
+        return self.ctx.push_relay
 
     @property
     def service(self) -> Any:
-        return self.ctx.part("notify")
+        return self.ctx.notify
 
     async def user_id(self, username: str) -> str:
         from sqlalchemy import select

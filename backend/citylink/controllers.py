@@ -77,7 +77,7 @@ class CityController(Controller):
             grade=case.grade,
             source="city",  # type: ignore[arg-type]  # not a value mobile clients may send
         )
-        event, _dups = await ctx.part("events").create(db, principal, data, ctx.now())
+        event, _dups = await ctx.events.create(db, principal, data, ctx.now())
         db.add(CityCase(city_case_id=case.city_case_id, event_id=event.id, received_at=ctx.now()))
         await db.flush()
         return Response(_out(case.city_case_id, event), status_code=201)

@@ -4,7 +4,6 @@ becomes an event (source ``city``), once per city case id."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,9 +19,10 @@ from backend.context import AppContext
 from backend.db.base import new_id
 from backend.db.engine import on_commit
 from backend.db.models import CityOutbox, Event
+from backend.events.hooks import DomainHooks
 from push.backoff import next_delay
 
-__all__ = ["LEASE", "MAX_ATTEMPTS", "event_body", "install_hooks", "relay_once"]
+__all__ = ["LEASE", "MAX_ATTEMPTS", "event_body", "event_hooks", "relay_once"]
 
 log = logging.getLogger("chengyun.citylink")
 
@@ -68,11 +68,11 @@ def _enqueue(
 def _kick(ctx: AppContext) -> None:
     # Deliver soon after commit instead of waiting for the next tick; the job still retries.
     # A tracked background task, so shutdown waits for it instead of cutting it off.
-    ctx.part("background").spawn(relay_once(ctx), name="citylink-relay")
+    ctx.background.spawn(relay_once(ctx), name="citylink-relay")
 
 
-def install_hooks(ctx: AppContext) -> None:
-    events = ctx.part("events")
+def event_hooks(ctx: AppContext) -> DomainHooks:
+    """The outbox rows of the city link, in the event's own transaction."""
 
     async def created(
         session: AsyncSession, event: Event, principal: Principal, now: datetime
@@ -84,8 +84,7 @@ def install_hooks(ctx: AppContext) -> None:
         if outcome.to_status == "closed" and outcome.from_status != "closed":
             _enqueue(ctx, session, outcome.event, "event.closed", now)
 
-    events.hooks.created.append(created)
-    events.hooks.action.append(acted)
+    return DomainHooks(created=created, action=acted)
 
 
 async def _claim(ctx: AppContext, now: datetime) -> list[tuple[int, bytes, int]]:
@@ -126,14 +125,12 @@ async def relay_once(ctx: AppContext) -> int:
     s = ctx.settings
     if not s.city_endpoint or not s.city_secret:
         return 0
-    lock = ctx.parts.setdefault("city_relay_lock", asyncio.Lock())
-    async with lock:
+    async with ctx.city_relay_lock:
         claimed = await _claim(ctx, ctx.now())
         if not claimed:
             return 0
         results: dict[int, str | None] = {}
-        transport = ctx.parts.get("city_transport")
-        async with httpx.AsyncClient(transport=transport, timeout=10.0) as client:
+        async with httpx.AsyncClient(transport=ctx.city_transport, timeout=10.0) as client:
             for row_id, body, _attempts in claimed:
                 ts = str(int(ctx.now().timestamp()))
                 headers = {

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from backend.citylink.service import install_hooks, relay_once
+from backend.citylink.service import relay_once
 from backend.context import AppContext
 
 __all__ = ["install"]
 
 
 def install(ctx: AppContext) -> None:
+    """Only with ``CHENGYUN_CITY_ENDPOINT`` set; its hooks: ``event_hooks`` (same condition)."""
     if not ctx.settings.city_endpoint:
         return  # disabled: nothing is queued, nothing is sent
-    install_hooks(ctx)
-    ctx.part("jobs").every("city_relay", ctx.settings.city_relay_seconds, relay_once)
+    ctx.jobs.every("city_relay", ctx.settings.city_relay_seconds, relay_once)

@@ -46,7 +46,7 @@ class EventPage(msgspec.Struct, kw_only=True):
 
 
 def _service(state: State) -> EventService:
-    return get_context(state).part("events")  # type: ignore[no-any-return]
+    return get_context(state).events
 
 
 def _policy(state: State) -> IdempotencyPolicy:

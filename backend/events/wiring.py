@@ -14,18 +14,17 @@ __all__ = ["install"]
 
 
 def install(ctx: AppContext) -> None:
-    calendar = load_default_calendar()
-    planner = SlaPlanner(calendar)
-    ctx.parts["calendar"] = calendar
-    ctx.parts["sla_planner"] = planner
+    """After media (links, the attached-media callback) and the grid index."""
+    ctx.calendar = load_default_calendar()
+    ctx.sla_planner = SlaPlanner(ctx.calendar)
     # Short-lived: categories change only by seeding, possibly from another process.
-    ctx.parts["category_cache"] = categories = CategoryCache(ttl_seconds=60)
-    ctx.parts["events"] = EventService(
-        planner=planner,
-        links=ctx.part("media_links"),
-        grids=ctx.part("grid_index"),
+    ctx.category_cache = CategoryCache(ttl_seconds=60)
+    ctx.events = EventService(
+        planner=ctx.sla_planner,
+        links=ctx.media_links,
+        grids=ctx.grid_index,
         duplicate_window=timedelta(hours=ctx.settings.duplicate_window_hours),
         gps_mismatch_m=ctx.settings.media_gps_mismatch_m,
-        on_media_attached=ctx.parts.get("on_media_attached"),
-        categories=categories,
+        on_media_attached=ctx.on_media_attached,
+        categories=ctx.category_cache,
     )

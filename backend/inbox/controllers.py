@@ -43,4 +43,4 @@ class InboxController(Controller):
         limit: SyncLimit = 200,
     ) -> SyncOut:
         ctx = get_context(state)
-        return await sync_inbox(db, principal, ctx.part("sync_cursors"), cursor, limit, ctx.now())
+        return await sync_inbox(db, principal, ctx.sync_cursors, cursor, limit, ctx.now())

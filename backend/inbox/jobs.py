@@ -86,9 +86,8 @@ async def daily_briefing(ctx: AppContext) -> None:
                 )
             ).scalars()
         )
-        notify = ctx.parts.get("notify")
-        if notify is not None and officials:
-            await notify.notify_users(
+        if officials:
+            await ctx.notify.notify_users(
                 s,
                 user_ids=officials,
                 kind="daily_briefing",

@@ -12,17 +12,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.principal import Principal
 from backend.context import AppContext
 from backend.db.models import Event
+from backend.events.hooks import DomainHooks
 from backend.inbox.jobs import cleanup_job, daily_briefing
 from backend.inbox.service import reconcile_event_tasks
 from backend.inbox.views import SyncCursors
 from backend.sla.calendar import WorkingCalendar
 from backend.sla.sweep import sla_sweep
 
-__all__ = ["install"]
+__all__ = ["event_hooks", "install"]
 
 
-def install(ctx: AppContext) -> None:
-    calendar: WorkingCalendar = ctx.part("calendar")
+def event_hooks(ctx: AppContext) -> DomainHooks:
+    """Every event change reconciles the event's tasks (escalation deadlines included)."""
+    calendar: WorkingCalendar = ctx.calendar
     delay = timedelta(hours=ctx.settings.escalate_after_working_hours)
 
     def escalate_at(due: datetime) -> datetime:
@@ -34,12 +36,13 @@ def install(ctx: AppContext) -> None:
     async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         await reconcile_event_tasks(session, outcome.event, now, escalate_at=escalate_at)
 
-    events = ctx.part("events")
-    events.hooks.created.append(on_created)
-    events.hooks.action.append(on_action)
+    return DomainHooks(created=on_created, action=on_action)
+
+
+def install(ctx: AppContext) -> None:
     secret = hmac.new(ctx.settings.secret_key.encode(), b"inbox sync", hashlib.sha256).digest()
-    ctx.parts["sync_cursors"] = SyncCursors(secret)
-    jobs = ctx.part("jobs")
+    ctx.sync_cursors = SyncCursors(secret)
+    jobs = ctx.jobs
     jobs.every("sla_sweep", ctx.settings.sla_sweep_seconds, sla_sweep)
     jobs.daily("daily_briefing", 8, 0, daily_briefing)
     jobs.every("cleanup", 3600, cleanup_job)

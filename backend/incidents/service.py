@@ -64,7 +64,7 @@ async def declare(
         )
     event = None
     if data.event_id:
-        event = await ctx.part("events").get_visible(session, principal, data.event_id)
+        event = await ctx.events.get_visible(session, principal, data.event_id)
     depts = list(
         (await session.scalars(select(Org.id).where(Org.code.in_(plan.departments)))).all()
     )
@@ -109,7 +109,7 @@ async def declare(
     for org_id in depts:
         on_duty += [u for u in await peers.on_duty(session, org_id, now) if u not in on_duty]
     recipients = [u for u in dict.fromkeys(on_duty + officials) if u != principal.id]
-    rooms = ctx.part("rooms")
+    rooms = ctx.rooms
     await rooms.post_system(
         session,
         room,

@@ -50,10 +50,10 @@ class MediaController(Controller):
         content = await file.read()
         await file.close()
         ctx = get_context(state)
-        uploads: UploadService = ctx.part("uploads")
+        uploads: UploadService = ctx.uploads
         media, created = await uploads.upload(db, principal, content, get_context(state).now())
         return Response(
-            media_out(media, principal, ctx.part("media_links")),
+            media_out(media, principal, ctx.media_links),
             status_code=201 if created else 200,
         )
 
@@ -76,7 +76,7 @@ class MediaFilesController(Controller):
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
         ctx = get_context(state)
-        links = ctx.part("media_links")
+        links = ctx.media_links
         if variant not in VARIANTS or not verify_signature(
             links.secret, media_id, variant, exp, sig, time.time()
         ):
@@ -88,7 +88,7 @@ class MediaFilesController(Controller):
             original_key(media.sha256) if variant == "original" else variant_key(media.id, variant)
         )
         try:
-            body = await ctx.part("media_store").get(key)
+            body = await ctx.media_store.get(key)
         except MediaNotFound as exc:
             raise ProblemError(404, "not_found", "media file not found") from exc
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'

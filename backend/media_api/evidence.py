@@ -89,8 +89,8 @@ async def _orphan_rows(
 
 async def orphan_sweep(ctx: AppContext) -> int:
     """Remove media no event or message uses after 24 h, and files no row knows."""
-    uploads: UploadService = ctx.part("uploads")
-    refs: MediaReferences = ctx.part("media_refs")
+    uploads: UploadService = ctx.uploads
+    refs: MediaReferences = ctx.media_refs
     cutoff = ctx.now() - ORPHAN_AGE
     removed = 0
     async with ctx.db.sessions() as session:

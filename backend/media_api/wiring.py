@@ -34,14 +34,12 @@ def install(ctx: AppContext) -> None:
     s = ctx.settings
     # A key of its own for links, derived from the secret, so it never equals the JWT key.
     link_secret = hmac.new(s.secret_key.encode(), b"chengyun media links", hashlib.sha256).digest()
-    store = ctx.parts.get("media_store") or _build_store(s)
+    store = _build_store(s)
     pool = ImagePool()
-    ctx.parts["media_store"] = store
-    ctx.parts["image_pool"] = pool
-    ctx.parts["media_links"] = MediaLinks(
-        link_secret, base_path="/api/v1", ttl_seconds=s.media_url_seconds
-    )
-    ctx.parts["uploads"] = UploadService(
+    ctx.media_store = store
+    ctx.image_pool = pool
+    ctx.media_links = MediaLinks(link_secret, base_path="/api/v1", ttl_seconds=s.media_url_seconds)
+    ctx.uploads = uploads = UploadService(
         store=store,
         pool=pool,
         limits=MediaLimits(max_bytes=s.media_max_bytes, max_pixels=s.media_max_pixels),
@@ -60,17 +58,16 @@ def install(ctx: AppContext) -> None:
         if isinstance(store, LocalMediaStore):
             s.resolved_media_dir.mkdir(parents=True, exist_ok=True)
 
-    background = ctx.part("background")
-    uploads = ctx.part("uploads")
+    background = ctx.background
 
     def on_media_attached(items: list[AttachedMedia]) -> None:
         # After commit: the case number now exists for sure; redraw each display variant.
         for item in items:
             background.spawn(rerender_display(uploads, item), name=f"rerender:{item.media_id}")
 
-    ctx.parts["on_media_attached"] = on_media_attached
-    ctx.parts["media_refs"] = MediaReferences()
-    ctx.part("jobs").every("media_orphan_sweep", 3600, orphan_sweep)
+    ctx.on_media_attached = on_media_attached
+    ctx.media_refs = MediaReferences()
+    ctx.jobs.every("media_orphan_sweep", 3600, orphan_sweep)
     ctx.probes["media_store"] = store_probe
-    ctx.parts.setdefault("on_startup", []).append(make_media_dir)
-    ctx.parts.setdefault("on_shutdown", []).append(close_pool)
+    ctx.on_startup.append(make_media_dir)
+    ctx.on_shutdown.append(close_pool)

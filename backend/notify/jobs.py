@@ -16,7 +16,7 @@ log = logging.getLogger("chengyun.notify.jobs")
 async def push_relay_sweep(ctx: AppContext) -> None:
     """Retries that came due, quiet hours that ended, leases of crashed relays that ran out,
     and anything a kick in another process missed."""
-    relay: PushRelay = ctx.part("push_relay")
+    relay: PushRelay = ctx.push_relay
     handled = await relay.drain()
     if handled:
         log.info("push relay sweep handled %d deliveries", handled)

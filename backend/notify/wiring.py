@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from backend.context import AppContext
-from backend.notify.event_hooks import EventNotifier
 from backend.notify.jobs import device_cleanup, push_relay_sweep
 from backend.notify.relay import PushRelay, RelayConfig
 from backend.notify.service import NotifyService
@@ -39,11 +38,10 @@ def install(ctx: AppContext) -> NotifyService:
         ),
     )
     notify = NotifyService(sender=sender, kick_relay=relay.kick)
-    ctx.parts["push_sender"] = sender
-    ctx.parts["push_relay"] = relay
-    ctx.parts["notify"] = notify
-    ctx.part("events").hooks.action.append(EventNotifier(notify).on_action)
-    jobs = ctx.part("jobs")
+    ctx.push_sender = sender
+    ctx.push_relay = relay
+    ctx.notify = notify
+    jobs = ctx.jobs
     jobs.every("push_relay", 10, push_relay_sweep)
     jobs.daily("device_cleanup", 3, 40, device_cleanup)
 
@@ -52,5 +50,5 @@ def install(ctx: AppContext) -> NotifyService:
         await relay.close()
         await sender.close()
 
-    ctx.parts.setdefault("on_shutdown", []).append(shutdown)
+    ctx.on_shutdown.append(shutdown)
     return notify

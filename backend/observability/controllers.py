@@ -36,6 +36,6 @@ async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
     client = request.client.host if request.client else None
     if not ctx.settings.metrics_public and not private_address(client):
         raise PermissionDeniedException("metrics are served to private addresses only")
-    body = await ctx.part("metrics").render()
+    body = await ctx.metrics.render()
     # What generate_latest writes (Litestar appends the charset).
     return Response(body, media_type=TEXT_FORMAT)

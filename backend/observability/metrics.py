@@ -36,9 +36,8 @@ class _ScrapeCollector(Collector):
 
     def collect(self) -> Iterator[Metric]:
         ctx = self.metrics.ctx
-        rooms = ctx.parts.get("rooms")
         sockets = GaugeMetricFamily("chengyun_ws_connections", "Open WebSocket connections.")
-        sockets.add_metric([], rooms.hub.open_sockets if rooms is not None else 0)
+        sockets.add_metric([], ctx.rooms.hub.open_sockets)
         yield sockets
 
         pending = GaugeMetricFamily(
@@ -55,7 +54,7 @@ class _ScrapeCollector(Collector):
         yield pending
         yield oldest
 
-        runner = ctx.parts.get("scheduler")
+        runner = ctx.scheduler
         ticks = CounterMetricFamily(
             "chengyun_scheduler_ticks", "Scheduler job runs in this process.", labels=["job"]
         )
@@ -153,11 +152,7 @@ def _depth(row: Any, now: datetime) -> tuple[int, float]:
 def install(ctx: AppContext) -> AppMetrics:
     """After rooms and notify: hooks the hub's fan-out and the relay's results."""
     metrics = AppMetrics(ctx)
-    ctx.parts["metrics"] = metrics
-    rooms = ctx.parts.get("rooms")
-    if rooms is not None:
-        rooms.hub.fanout_observer = metrics.observe_fanout
-    relay = ctx.parts.get("push_relay")
-    if relay is not None:
-        relay.on_result = metrics.count_push_result
+    ctx.metrics = metrics
+    ctx.rooms.hub.fanout_observer = metrics.observe_fanout
+    ctx.push_relay.on_result = metrics.count_push_result
     return metrics

@@ -157,7 +157,7 @@ class Open311Controller(Controller):
         check_jurisdiction(form.get("jurisdiction_id"))
         key = await key_for(db, form.get("api_key") or request.query_params.get("api_key"))
         ctx = get_context(state)
-        event, record = await submit_request(db, ctx.part("events"), key, form, ctx.now())
+        event, record = await submit_request(db, ctx.events, key, form, ctx.now())
         body = [
             {
                 "service_request_id": event.case_no,

@@ -80,7 +80,7 @@ class OrgsController(Controller):
         lat: Annotated[float, QueryParameter(ge=-90, le=90)],
         lng: Annotated[float, QueryParameter(ge=-180, le=180)],
     ) -> LocateOut:
-        holder = get_context(state).part("grid_index")
+        holder = get_context(state).grid_index
         return service.located_out(await service.locate(db, holder, lat, lng))
 
     @get("/categories")

@@ -127,7 +127,7 @@ class CategoryCache:
 
     Categories change only by seeding or migration (no API edits them), in this process
     or another, so a short TTL bounds how long a change goes unseen; ``invalidate`` is for
-    code in this process that changes them. Kept on the app context (``ctx.parts``), never
+    code in this process that changes them. Kept on the app context (``ctx.grid_index``), never
     module-level, so every app (and every test) has its own.
     """
 

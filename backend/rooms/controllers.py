@@ -36,7 +36,7 @@ MessageSeq = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 def _rooms(state: State) -> Rooms:
-    return get_context(state).part("rooms")  # type: ignore[no-any-return]
+    return get_context(state).rooms
 
 
 def _policy(state: State) -> IdempotencyPolicy:
@@ -75,7 +75,7 @@ class RoomsController(Controller):
                     "an event room needs event_id",
                     errors=[{"field": "event_id", "message": "required", "source": "body"}],
                 )
-            event = await ctx.part("events").get_visible(db, principal, data.event_id)
+            event = await ctx.events.get_visible(db, principal, data.event_id)
         elif data.kind == "incident" and principal.role not in {
             "district_dispatcher",
             "official",

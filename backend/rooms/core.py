@@ -39,7 +39,7 @@ class Rooms:
     def __init__(self, ctx: AppContext, hub: RoomHub) -> None:
         self.ctx = ctx
         self.hub = hub
-        self.links = ctx.parts.get("media_links")
+        self.links = ctx.media_links
         self.writer = MessageWriter(self.links, hub.publish_message)
 
     # -- reading (the hub's view of the database) --------------------------------------

@@ -19,12 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.principal import Principal
 from backend.db.engine import on_commit
 from backend.db.models import Event
-from backend.events.service import EventService
+from backend.events.hooks import DomainHooks
 from backend.events.visibility import audience
 from backend.rooms.hub import RoomHub
 from schemas.events import EventChange, EventFrame
 
-__all__ = ["install_event_feed"]
+__all__ = ["event_feed_hooks"]
 
 _enc = msgspec.json.Encoder()
 
@@ -49,7 +49,7 @@ def event_frame(event: Event, action: str) -> bytes:
     )
 
 
-def install_event_feed(events: EventService, hub: RoomHub) -> None:
+def event_feed_hooks(hub: RoomHub) -> DomainHooks:
     async def announce(session: AsyncSession, event: Event, action: str) -> None:
         users = await audience(session, event)
         frame = event_frame(event, action)
@@ -68,5 +68,4 @@ def install_event_feed(events: EventService, hub: RoomHub) -> None:
     async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         await announce(session, outcome.event, outcome.action)
 
-    events.hooks.created.append(on_created)
-    events.hooks.action.append(on_action)
+    return DomainHooks(created=on_created, action=on_action)

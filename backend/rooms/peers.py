@@ -40,10 +40,9 @@ async def notify_users(
     priority: str = "normal",
     collapse_key: str | None = None,
 ) -> None:
-    notify = ctx.parts.get("notify")
-    if notify is None or not user_ids:
+    if not user_ids:
         return
-    await notify.notify_users(
+    await ctx.notify.notify_users(
         session,
         user_ids=user_ids,
         kind=kind,

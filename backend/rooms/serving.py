@@ -26,7 +26,7 @@ def find_litestar(app: Any) -> Litestar | None:
 class ChengyunServer(uvicorn.Server):
     async def shutdown(self, sockets: Any = None) -> None:
         app = find_litestar(getattr(self.config, "loaded_app", None))
-        rooms = app.state["ctx"].parts.get("rooms") if app is not None else None
+        rooms = app.state["ctx"].rooms if app is not None else None
         if rooms is not None:
             for server in self.servers:
                 server.close()  # no new sockets while the open ones are told to go away

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.context import AppContext
 from backend.db.models import Org, Room
+from backend.events.hooks import DomainHooks
 from backend.rooms.core import Rooms
-from backend.rooms.event_feed import install_event_feed
 from backend.rooms.hub import RoomHub
 from backend.rooms.instructions import instruction_sweep
 from backend.rooms.redis_channels import ResilientRedisBackend
 from backend.rooms.service import add_org_member
 
-__all__ = ["RoomChannels", "install"]
+__all__ = ["RoomChannels", "install", "system_line_hooks"]
 
 log = logging.getLogger("chengyun.rooms")
 
@@ -100,11 +100,12 @@ def _backend(ctx: AppContext) -> tuple[ChannelsBackend, Callable[[], Awaitable[A
     async def close() -> None:
         await redis.aclose()
 
-    ctx.parts.setdefault("on_shutdown", []).append(close)
+    ctx.on_shutdown.append(close)
     return ResilientRedisBackend(redis, key_prefix="chengyun_channels"), probe
 
 
 def install(ctx: AppContext) -> Rooms:
+    """After notify: the hub is its live ``notification`` frame listener."""
     backend, probe = _backend(ctx)
     channels = RoomChannels(backend)
     rooms_holder: dict[str, Rooms] = {}
@@ -122,8 +123,8 @@ def install(ctx: AppContext) -> Rooms:
     )
     rooms = Rooms(ctx, hub)
     rooms_holder["rooms"] = rooms
-    ctx.parts["channels"] = channels
-    ctx.parts["rooms"] = rooms
+    ctx.channels = channels
+    ctx.rooms = rooms
     if probe is not None:
         ctx.probes["channels"] = probe
 
@@ -138,9 +139,7 @@ def install(ctx: AppContext) -> Rooms:
         await hub.start()
         if isinstance(backend, ResilientRedisBackend):
             backend.on_reconnect.append(hub.after_outage)
-        notify = ctx.parts.get("notify")
-        if notify is not None:
-            notify.live_listeners.append(hub.publish_notification)
+        ctx.notify.live_listeners.append(hub.publish_notification)
         announcer.append(asyncio.create_task(announce_loop()))
         from backend.rooms.serving import install_sigterm_close
 
@@ -157,6 +156,16 @@ def install(ctx: AppContext) -> Rooms:
 
     channels.after_start.append(start)
     channels.before_stop.append(stop)
+
+    ctx.auth.session_ended.append(hub.end_session)
+    # Other processes drop their checked logins of an ended session when its broadcast comes.
+    hub.session_ended_listeners.append(ctx.auth.verified.forget_session)
+    ctx.jobs.every("instruction_reminders", s.instruction_sweep_seconds, instruction_sweep)
+    return rooms
+
+
+def system_line_hooks(rooms: Rooms) -> DomainHooks:
+    """A system line in the event's room (when it has one) per event action."""
 
     async def on_action(session: AsyncSession, outcome: Any, now: Any) -> None:
         room = await session.scalar(select(Room).where(Room.event_key == outcome.event.id))
@@ -177,10 +186,4 @@ def install(ctx: AppContext) -> Rooms:
             text = f"{text}：{outcome.note}"
         await rooms.post_system(session, room, text, now)
 
-    ctx.part("events").hooks.action.append(on_action)
-    install_event_feed(ctx.part("events"), hub)
-    ctx.auth.session_ended.append(hub.end_session)
-    # Other processes drop their checked logins of an ended session when its broadcast comes.
-    hub.session_ended_listeners.append(ctx.auth.verified.forget_session)
-    ctx.part("jobs").every("instruction_reminders", s.instruction_sweep_seconds, instruction_sweep)
-    return rooms
+    return DomainHooks(action=on_action)

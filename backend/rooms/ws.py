@@ -117,7 +117,7 @@ async def _authenticate(
 @websocket("/ws", opt={"exclude_from_metrics": False})
 async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     ctx: AppContext = socket.app.state["ctx"]
-    rooms: Rooms = ctx.part("rooms")
+    rooms: Rooms = ctx.rooms
     hub = rooms.hub
     await socket.accept()
     if not origin_allowed(socket, ctx.settings.allowed_origins):

@@ -1,7 +1,8 @@
 """Plugs smart dispatch into the events domain through its hooks.
 
-Install this last: the auto-dispatch runs inside the ``accept`` outcome's hook loop, so
-the other domains' hooks must have seen the ``accept`` before they see the ``dispatch``.
+Its hooks run last (``backend.composition.event_hooks``): the auto-dispatch runs inside the
+``accept`` outcome's hook loop, so the other domains' hooks must have seen the ``accept``
+before they see the ``dispatch``.
 """
 
 from __future__ import annotations
@@ -15,18 +16,19 @@ from backend.auth.principal import Principal
 from backend.context import AppContext
 from backend.db.models import Category, Event
 from backend.events.actions import dispatch_event
+from backend.events.hooks import DomainHooks
 from backend.events.service import EventService
 from backend.routing.service import link_duplicate, suggest
 
-__all__ = ["install"]
+__all__ = ["event_hooks"]
 
 # Re-suggest whenever an event comes (back) to "registered": the category or grade may
 # have changed at acceptance, and a returned case wants a fresh look.
 SUGGEST_ON = frozenset({"accept", "return", "reopen"})
 
 
-def install(ctx: AppContext) -> None:
-    svc: EventService = ctx.part("events")
+def event_hooks(ctx: AppContext) -> DomainHooks:
+    svc: EventService = ctx.events
     window = timedelta(hours=ctx.settings.duplicate_window_hours)
 
     async def on_created(
@@ -55,5 +57,4 @@ def install(ctx: AppContext) -> None:
                 now=now,
             )
 
-    svc.hooks.created.append(on_created)
-    svc.hooks.action.append(on_action)
+    return DomainHooks(created=on_created, action=on_action)

@@ -10,16 +10,18 @@ __all__ = ["install", "start_scheduler"]
 
 
 def install(ctx: AppContext) -> JobRegistry:
-    registry = JobRegistry()
-    ctx.parts["jobs"] = registry
-    return registry
+    ctx.jobs = JobRegistry()
+    return ctx.jobs
 
 
 def start_scheduler(ctx: AppContext) -> None:
-    """Called last in create_app, after every domain registered its jobs."""
+    """Called last by build_context, after every domain registered its jobs.
+
+    ``CHENGYUN_SCHEDULER_ENABLED`` off: ``ctx.scheduler`` stays None, this process only serves.
+    """
     if not ctx.settings.scheduler_enabled:
         return
-    runner = SchedulerRunner(ctx, ctx.part("jobs"))
-    ctx.parts["scheduler"] = runner
-    ctx.parts.setdefault("on_startup", []).append(runner.start)
-    ctx.parts.setdefault("on_shutdown", []).append(runner.stop)
+    runner = SchedulerRunner(ctx, ctx.jobs)
+    ctx.scheduler = runner
+    ctx.on_startup.append(runner.start)
+    ctx.on_shutdown.append(runner.stop)

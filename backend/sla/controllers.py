@@ -54,7 +54,7 @@ class CalendarController(Controller):
             raise _bad_window("from", "from must be before to")
         if end - start > MAX_WINDOW:
             raise _bad_window("to", f"the window may span at most {MAX_WINDOW.days} days")
-        calendar: WorkingCalendar = get_context(state).part("calendar")
+        calendar: WorkingCalendar = get_context(state).calendar
         periods = calendar.working_periods(start, end)
         body = WorkingPeriodsOut(
             timezone=calendar.tz.key,

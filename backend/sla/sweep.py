@@ -114,7 +114,7 @@ async def _fire(
         if event is not None:
             event.supervision_count += 1
             await record_system_action(
-                ctx.part("events"),
+                ctx.events,
                 session,
                 event,
                 action="supervise",
@@ -128,7 +128,7 @@ async def _fire(
         if event is not None and not event.escalated:
             event.escalated = True
             await record_system_action(
-                ctx.part("events"),
+                ctx.events,
                 session,
                 event,
                 action="escalate",
@@ -168,8 +168,7 @@ async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> S
         )
         if not ctx.db.is_sqlite:
             query = query.with_for_update(skip_locked=True)
-        notify = ctx.parts.get("notify")
-        tell = Recipients(notify, session, now) if notify is not None else None
+        tell = Recipients(ctx.notify, session, now)
         tasks = (await session.execute(query)).scalars().all()
         for task in tasks:
             fired = await _fire(ctx, session, task, now, tell)

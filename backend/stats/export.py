@@ -159,7 +159,7 @@ class ExportController(Controller):
         if principal.role not in DISPATCHER_ROLES:
             raise ProblemError(403, "forbidden", "only dispatchers may export events")
         ctx = get_context(state)
-        svc: EventService = ctx.part("events")
+        svc: EventService = ctx.events
         now = ctx.now()
         # Reference tables are small (hundreds of rows): one read, then names by id.
         names = dict((await db.execute(select(Org.id, Org.name))).all())

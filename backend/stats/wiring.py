@@ -17,11 +17,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.context import AppContext
 from backend.db.models import EventAssignment
-from backend.events.service import EventService
+from backend.events.hooks import DomainHooks
 
-__all__ = ["install", "on_action"]
+__all__ = ["event_hooks", "on_action"]
 
 
 async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
@@ -46,6 +45,5 @@ async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         event.satisfaction = int(outcome.data["satisfaction"])
 
 
-def install(ctx: AppContext) -> None:
-    svc: EventService = ctx.part("events")
-    svc.hooks.action.append(on_action)
+def event_hooks() -> DomainHooks:
+    return DomainHooks(action=on_action)

@@ -81,7 +81,7 @@ async def test_a_login_ended_by_another_process_stops_when_its_broadcast_arrives
             update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=ctx.now())
         )
         await s.commit()
-    hub = ctx.part("rooms").hub
+    hub = ctx.rooms.hub
     arrived = asyncio.Event()
     hub.session_ended_listeners.append(lambda sid: arrived.set())  # runs after the cache's
     hub.end_session(session_id)

@@ -49,7 +49,7 @@ class FakeCity:
 
 def city_of(app: Any, fake: FakeCity) -> Any:
     ctx = app.state["ctx"]
-    ctx.parts["city_transport"] = httpx.MockTransport(fake)
+    ctx.city_transport = httpx.MockTransport(fake)
     return ctx
 
 

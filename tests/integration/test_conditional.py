@@ -96,7 +96,7 @@ async def test_sla_state_moving_with_the_clock_changes_the_tags(api: Any, clock:
 
 
 async def test_a_photo_link_about_to_expire_changes_the_tag(app: Any, api: Any) -> None:
-    links = app.state["ctx"].part("events").links
+    links = app.state["ctx"].events.links
     media_id = await upload(api, "grid001", 3)
     event = await report(api, media_ids=[media_id])
     path = f"/events/{event['id']}"

@@ -488,6 +488,6 @@ async def test_a_running_server_locates_with_the_reshaped_grid_without_a_restart
     doc = example()
     entry(doc, GRID)["boundary"] = rect(114.345, 30.525, 114.355, 30.535)
     assert (await cli.import_(doc))[0] == 0  # as another process would, while it runs
-    app.state["ctx"].part("grid_index").refresh_seconds = 0  # the next use compares stamps
+    app.state["ctx"].grid_index.refresh_seconds = 0  # the next use compares stamps
     r = await client.post("/api/v1/events", json=body, headers=headers)
     assert (r.status_code, r.json()["code"]) == (422, "out_of_district")

@@ -55,10 +55,10 @@ async def media_count(app: Any) -> int:
 async def test_the_display_variant_gets_the_case_number_after_commit(api, app) -> None:
     ctx = app.state["ctx"]
     media = (await upload_bytes(api, "grid001", scene(1))).json()
-    store = ctx.part("media_store")
+    store = ctx.media_store
     before = await store.get(variant_key(media["id"], "display"))
     event = await report(api, media_ids=[media["id"]])
-    await ctx.part("background").drain()
+    await ctx.background.drain()
     after = await store.get(variant_key(media["id"], "display"))
     assert after != before, "re-rendered with the case number"
     assert event["case_no"].startswith("HS")
@@ -95,11 +95,11 @@ async def test_photo_gps_far_from_the_event_is_flagged(api) -> None:
 
 async def test_orphans_are_swept_after_a_day_and_attached_media_stay(api, app, clock) -> None:
     ctx = app.state["ctx"]
-    store = ctx.part("media_store")
+    store = ctx.media_store
     kept = (await upload_bytes(api, "grid001", scene(11))).json()
     lost = (await upload_bytes(api, "grid001", scene(12))).json()
     await report(api, media_ids=[kept["id"]])
-    await ctx.part("background").drain()
+    await ctx.background.drain()
     # A file whose row never committed.
     await store.put(original_key("f" * 64), b"stray", "image/jpeg")
     clock.advance(hours=23)

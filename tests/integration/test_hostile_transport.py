@@ -37,7 +37,7 @@ class Ticks:
 @pytest.fixture
 def ticks(app: Any) -> Ticks:
     clock = Ticks()
-    app.state["ctx"].part("request_limits").clock = clock
+    app.state["ctx"].request_limits.clock = clock
     return clock
 
 

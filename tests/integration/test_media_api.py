@@ -202,7 +202,7 @@ async def test_tampered_links_are_403(api: Any) -> None:
 
 async def test_expired_link_is_403(app: Any, api: Any) -> None:
     media = await uploaded(api, "grid001")
-    secret = app.state["ctx"].part("media_links").secret
+    secret = app.state["ctx"].media_links.secret
     base = f"/api/v1/media/{media['id']}/thumb"
     past = int(time.time()) - 5
     expired = await api.client.get(

@@ -90,7 +90,7 @@ async def test_a_rolled_back_change_sends_nothing(notify_kit: Any, api: Any) -> 
             raise ProblemError(409, "conflict", "a later step of the change failed")
 
     # Runs after the notify hook has written its rows, inside the same transaction.
-    notify_kit.ctx.part("events").hooks.action.append(fail_after_notify)
+    notify_kit.ctx.events.hooks.action.append(fail_after_notify)
     r = await api.act("street01a", event["id"], "dispatch", org_id=await dept_org_id(api))
     assert r.status_code == 409
     await notify_kit.relay.wait_idle()

@@ -52,7 +52,7 @@ def _leaky_hook(app: Any) -> None:
         )
         leak.info("login password=%s token=%s call +86%s", PASSWORD, TOKEN, PHONE)
 
-    app.state["ctx"].part("events").hooks.created.append(on_created)
+    app.state["ctx"].events.hooks.created.append(on_created)
 
 
 async def test_a_requests_log_lines_carry_its_request_id(

@@ -96,7 +96,7 @@ async def test_rooms_work_in_each_process_without_redis_and_catch_up_when_it_ret
         assert await boss.messages(room, 1, timeout=GIVE_UP) == [3]
         # ... and live fan-out between the processes has resumed.
         for app in (app_one, app_two):
-            await app.state["ctx"].part("channels")._backend.wait_connected()
+            await app.state["ctx"].channels._backend.wait_connected()
         assert await _send(street, room, "after") == 4
         assert await helper.messages(room, 1, timeout=GIVE_UP) == [4]
         for ws in (street, boss, dept, helper):

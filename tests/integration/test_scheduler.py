@@ -19,7 +19,7 @@ async def test_jobs_run_in_the_lifespan(settings) -> None:
     async def probe(ctx: Any) -> None:
         ran.set()
 
-    runner = app.state["ctx"].part("scheduler")
+    runner = app.state["ctx"].scheduler
     runner.registry.every("probe", 0.05, probe)
     async with running(app):
         await asyncio.wait_for(ran.wait(), timeout=10)
@@ -38,11 +38,11 @@ async def test_only_the_elected_process_runs_jobs(settings) -> None:
         async def probe(ctx: Any, name: str = name) -> None:
             ran[name].set()
 
-        app.state["ctx"].part("scheduler").registry.every("probe", 0.05, probe)
+        app.state["ctx"].scheduler.registry.every("probe", 0.05, probe)
     async with running(first):
         await asyncio.wait_for(ran["first"].wait(), timeout=10)
         async with running(second):
-            runner = second.state["ctx"].part("scheduler")
+            runner = second.state["ctx"].scheduler
             assert runner.lock.held is False
             # The leader's job keeps running a few times while the other's does not.
             for _ in range(3):
@@ -50,7 +50,7 @@ async def test_only_the_elected_process_runs_jobs(settings) -> None:
                 await asyncio.wait_for(ran["first"].wait(), timeout=10)
             assert not ran["second"].is_set()
             # The leader stops: the other takes over at its next election.
-            await first.state["ctx"].part("scheduler").stop()
+            await first.state["ctx"].scheduler.stop()
             await runner.elect()
             assert runner.lock.held is True
             await asyncio.wait_for(ran["second"].wait(), timeout=10)

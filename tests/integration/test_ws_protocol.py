@@ -151,7 +151,7 @@ async def test_a_refreshed_token_sent_on_the_open_socket_moves_its_end(live: Any
     )
     first, refresh = r.json()["access_token"], r.json()["refresh_token"]
     ws = await connect(live.ws_url, first)
-    hub = live.app.state["ctx"].part("rooms").hub
+    hub = live.app.state["ctx"].rooms.hub
     user_id = await me(live.api, "street01a")
     (conn,) = hub.users[user_id]
     assert conn.closes_at == auth.tokens.decode_access(first).expires_at.timestamp()

@@ -43,7 +43,7 @@ async def test_a_message_reaches_members_once_and_a_resend_gives_the_same_seq(li
     room = await make_room(api)
     dept = await _subscribed(live.ws_url, await api.token("dept01a"), room)
     street = await _subscribed(live.ws_url, await api.token("street01a"), room)
-    hub = live.app.state["ctx"].part("rooms").hub
+    hub = live.app.state["ctx"].rooms.hub
     # Served by uvicorn through Litestar's wrappers: fan-out writes to idle sockets directly.
     assert [c.eager for cs in hub.users.values() for c in cs] == [True, True]
     assert await _send(street, room, "m-1", "桥下积水约30厘米") == 1
@@ -152,7 +152,7 @@ async def test_a_socket_whose_send_failed_is_still_cleaned_up_when_the_client_le
     room = await make_room(api)
     sender = await _subscribed(live.ws_url, await api.token("street01a"), room)
     leaving = await _subscribed(live.ws_url, await api.token("dept01a"), room)
-    hub = live.app.state["ctx"].part("rooms").hub
+    hub = live.app.state["ctx"].rooms.hub
     gone_id = await me(api, "dept01a")
     (conn,) = hub.users[gone_id]
 
@@ -255,7 +255,7 @@ async def test_a_slow_consumer_is_closed_4008_while_the_others_keep_receiving(li
     # Not subscribed: it gets only its small `sent` frames, which it does not read here.
     sender = await connect(live.ws_url, await api.token("street01a"))
     big = "𝄞" * 3900  # 15.6 KB a frame: fills the kernel's buffers in a few hundred
-    hub = live.app.state["ctx"].part("rooms").hub
+    hub = live.app.state["ctx"].rooms.hub
     slow_id = await me(api, "dept01b")
     n = 0
     got: list[int] = []
