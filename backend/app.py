@@ -24,6 +24,7 @@ from backend.deps import SessionJanitor, provide_db
 from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
 from backend.orgs.controllers import OrgsController
+from backend.parts import part_dependencies
 from backend.settings import Settings, SettingsError
 
 __all__ = ["create_app"]
@@ -123,7 +124,7 @@ def create_app(settings: Settings) -> Litestar:
     )
     app: Litestar = Litestar(
         route_handlers=[api, open311_router(), metrics_endpoint, asyncapi_endpoint, pages_router()],
-        dependencies={"db": Provide(provide_db)},
+        dependencies={"db": Provide(provide_db), **part_dependencies(ctx)},
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         state=State({"ctx": ctx}),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,51 +51,72 @@ Hook = Callable[[], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 
-@dataclass(eq=False)
 class AppContext:
+    """Not a dataclass: handlers receive it as a dependency, and Litestar's signature model
+    would rebuild a dataclass value field by field instead of checking its type."""
+
     settings: Settings
     db: Database
     auth: AuthService
-    probes: dict[str, Probe] = field(default_factory=dict)
     # The one source of "now" for business rules, so tests can move time (SLA clocks).
-    clock: Callable[[], datetime] = utcnow
+    clock: Callable[[], datetime]
+    probes: dict[str, Probe]
     # Run by the lifespan: start-up in order, shutdown in reverse order.
-    on_startup: list[Hook] = field(default_factory=list)
-    on_shutdown: list[Hook] = field(default_factory=list)
+    on_startup: list[Hook]
+    on_shutdown: list[Hook]
 
     # -- long-lived parts, in the order build_context makes them ---------------------------
     # Assigned once by build_context after the context exists (some need the context).
-    grid_index: GridIndexHolder = field(init=False, repr=False)
-    background: BackgroundTasks = field(init=False, repr=False)
-    jobs: JobRegistry = field(init=False, repr=False)
-    media_store: MediaStore = field(init=False, repr=False)
-    image_pool: ImagePool = field(init=False, repr=False)
-    media_links: MediaLinks = field(init=False, repr=False)
-    uploads: UploadService = field(init=False, repr=False)
-    media_refs: MediaReferences = field(init=False, repr=False)
-    on_media_attached: Callable[[list[AttachedMedia]], None] = field(init=False, repr=False)
-    calendar: WorkingCalendar = field(init=False, repr=False)
-    sla_planner: SlaPlanner = field(init=False, repr=False)
-    category_cache: CategoryCache = field(init=False, repr=False)
-    events: EventService = field(init=False, repr=False)
-    sync_cursors: SyncCursors = field(init=False, repr=False)
-    push_sender: PushSender = field(init=False, repr=False)
-    push_relay: PushRelay = field(init=False, repr=False)
-    notify: NotifyService = field(init=False, repr=False)
-    channels: RoomChannels = field(init=False, repr=False)
-    rooms: Rooms = field(init=False, repr=False)
-    metrics: AppMetrics = field(init=False, repr=False)
+    grid_index: GridIndexHolder
+    background: BackgroundTasks
+    jobs: JobRegistry
+    media_store: MediaStore
+    image_pool: ImagePool
+    media_links: MediaLinks
+    uploads: UploadService
+    media_refs: MediaReferences
+    on_media_attached: Callable[[list[AttachedMedia]], None]
+    calendar: WorkingCalendar
+    sla_planner: SlaPlanner
+    category_cache: CategoryCache
+    events: EventService
+    sync_cursors: SyncCursors
+    push_sender: PushSender
+    push_relay: PushRelay
+    notify: NotifyService
+    channels: RoomChannels
+    rooms: Rooms
+    metrics: AppMetrics
     #: The outermost request limits (header size, slow bodies); made by create_app.
-    request_limits: RequestLimits = field(init=False, repr=False)
+    request_limits: RequestLimits
 
     # -- parts a setting switches off -------------------------------------------------------
     #: None when ``CHENGYUN_SCHEDULER_ENABLED`` is off (this process only serves).
-    scheduler: SchedulerRunner | None = None
+    scheduler: SchedulerRunner | None
     #: How the city relay reaches ``CHENGYUN_CITY_ENDPOINT``; None is httpx's own network
     #: transport (tests put a mock transport here).
-    city_transport: httpx.AsyncBaseTransport | None = None
+    city_transport: httpx.AsyncBaseTransport | None
     #: One city relay at a time in this process (the job and the after-commit kick).
-    city_relay_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    city_relay_lock: asyncio.Lock
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        db: Database,
+        auth: AuthService,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.auth = auth
+        self.clock = clock
+        self.probes = {}
+        self.on_startup = []
+        self.on_shutdown = []
+        self.scheduler = None
+        self.city_transport = None
+        self.city_relay_lock = asyncio.Lock()
 
     def now(self) -> datetime:
         # UTC throughout, so an answer shows the same offset before and after a round trip

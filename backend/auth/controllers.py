@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import JSONBody
 
 from backend.auth.service import IssuedTokens
 from backend.common.phone import mask_phone
 from backend.db.models import Org, User, UserPreference
-from backend.deps import DB, Caller, client_ip, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, client_ip, provide_principal, require_bearer
 from backend.orgs.service import org_out
+from backend.parts import AuthDep
 from schemas.auth import LoginIn, MeOut, QuietHours, RefreshIn, TokenPairOut
 from schemas.common import Strict
 
@@ -58,20 +58,18 @@ class AuthController(Controller):
 
     @post("/login", status_code=200)
     async def login(
-        self, request: Request[Any, Any, Any], state: State, db: DB, data: JSONBody[LoginIn]
+        self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[LoginIn]
     ) -> TokenPairOut:
-        issued = await get_context(state).auth.login(
+        issued = await auth.login(
             db, username=data.username, password=data.password, ip=client_ip(request)
         )
         return await _pair(db, issued)
 
     @post("/refresh", status_code=200)
     async def refresh(
-        self, request: Request[Any, Any, Any], state: State, db: DB, data: JSONBody[RefreshIn]
+        self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[RefreshIn]
     ) -> TokenPairOut:
-        issued = await get_context(state).auth.refresh(
-            db, token=data.refresh_token, ip=client_ip(request)
-        )
+        issued = await auth.refresh(db, token=data.refresh_token, ip=client_ip(request))
         return await _pair(db, issued)
 
     @post(
@@ -80,8 +78,8 @@ class AuthController(Controller):
         dependencies={"principal": Provide(provide_principal)},
         guards=[require_bearer],
     )
-    async def logout(self, state: State, db: DB, principal: Caller) -> None:
-        await get_context(state).auth.logout(db, principal)
+    async def logout(self, auth: AuthDep, db: DB, principal: Caller) -> None:
+        await auth.logout(db, principal)
 
 
 class MeController(Controller):
@@ -91,8 +89,8 @@ class MeController(Controller):
     guards = [require_bearer]
 
     @get("")
-    async def me(self, state: State, db: DB, principal: Caller) -> MeOut:
-        checked = get_context(state).auth.verified.profile(principal.id)
+    async def me(self, auth: AuthDep, db: DB, principal: Caller) -> MeOut:
+        checked = auth.verified.profile(principal.id)
         if checked is not None:  # read with the login check, a moment ago
             return checked
         user = await db.get(User, principal.id)

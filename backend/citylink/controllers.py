@@ -6,14 +6,14 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, post
-from litestar.datastructures import State
 
 from backend.citylink.signing import fresh, verify
 from backend.common.jsonbody import decode_json
 from backend.db.models import CityCase, Event
-from backend.deps import DB, get_context
+from backend.deps import DB
 from backend.errors import ProblemError
 from backend.open311.system_user import system_principal
+from backend.parts import ClockDep, EventsDep, SettingsDep
 from schemas.common import NO_NUL, Location, Strict
 from schemas.events import EventCreateIn
 
@@ -47,10 +47,14 @@ class CityController(Controller):
 
     @post("/cases", status_code=201)
     async def receive(
-        self, request: Request[Any, Any, Any], state: State, db: DB
+        self,
+        request: Request[Any, Any, Any],
+        settings: SettingsDep,
+        clock: ClockDep,
+        events: EventsDep,
+        db: DB,
     ) -> Response[CityCaseOut]:
-        ctx = get_context(state)
-        secret = ctx.settings.city_inbound_secret
+        secret = settings.city_inbound_secret
         if not secret:
             # Switched off, not down: 503 would tell the caller to retry, and a link nobody
             # set up does not come back by itself (docs/api.md, "Switched off").
@@ -61,7 +65,7 @@ class CityController(Controller):
         # Checked before the body is read as JSON: unsigned input is never parsed.
         if not verify(secret, ts, body, signature):
             raise _unauthenticated("bad signature")
-        if not fresh(ts, ctx.now().timestamp()):
+        if not fresh(ts, clock().timestamp()):
             raise _unauthenticated("stale or malformed timestamp")
         case = decode_json(body, CityCaseIn)
         known = await db.get(CityCase, case.city_case_id)
@@ -77,8 +81,8 @@ class CityController(Controller):
             grade=case.grade,
             source="city",  # type: ignore[arg-type]  # not a value mobile clients may send
         )
-        event, _dups = await ctx.events.create(db, principal, data, ctx.now())
-        db.add(CityCase(city_case_id=case.city_case_id, event_id=event.id, received_at=ctx.now()))
+        event, _dups = await events.create(db, principal, data, clock())
+        db.add(CityCase(city_case_id=case.city_case_id, event_id=event.id, received_at=clock()))
         await db.flush()
         return Response(_out(case.city_case_id, event), status_code=201)
 

@@ -6,19 +6,20 @@ from datetime import date, timedelta
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post, put
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.params import JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
 from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor, strict_body
 from backend.db.models import Org, User
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.duty.csv_import import parse_roster_csv
 from backend.duty.rosters import RowError, apply_rosters, present_rosters, roster_query, user_out
 from backend.duty.service import roster_at
 from backend.duty.shifts import TZ, shift_at, shift_bounds
 from backend.errors import ProblemError
+from backend.parts import ClockDep
 from schemas.duty import DutyNowOut, RosterPage, RosterPut, RostersOut
 
 __all__ = ["DutyController"]
@@ -58,13 +59,13 @@ class DutyController(Controller):
     async def put_rosters(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RosterPut],
     ) -> RostersOut:
         rows = await strict_body(request, RosterPut)
-        rosters, errors = await apply_rosters(db, principal, rows, get_context(state).now())
+        rosters, errors = await apply_rosters(db, principal, rows, clock())
         if errors:
             _raise_row_errors(errors, csv_lines=False)
         return RostersOut(items=await present_rosters(db, rosters))
@@ -72,7 +73,7 @@ class DutyController(Controller):
     @post("/rosters/import", status_code=200, request_max_body_size=IMPORT_BODY_LIMIT)
     async def import_rosters(
         self,
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: MultipartBody[dict[str, Any]],
@@ -89,7 +90,7 @@ class DutyController(Controller):
         await file.close()
         rows, numbers, errors = await parse_roster_csv(db, content)
         if not errors:
-            rosters, errors = await apply_rosters(db, principal, rows, get_context(state).now())
+            rosters, errors = await apply_rosters(db, principal, rows, clock())
             # apply_rosters counts entries; report them as the file's line numbers.
             errors = [RowError(numbers[e.index], e.field, e.message, e.forbidden) for e in errors]
         if errors:
@@ -99,7 +100,7 @@ class DutyController(Controller):
     @get("/rosters")
     async def list_rosters(
         self,
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -108,7 +109,7 @@ class DutyController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> RosterPage:
-        today = get_context(state).now().astimezone(TZ).date()
+        today = clock().astimezone(TZ).date()
         start = from_ or today
         end = to or start + timedelta(days=31)
         if end < start or (end - start).days > MAX_SPAN_DAYS:
@@ -138,10 +139,10 @@ class DutyController(Controller):
         return RosterPage(items=await present_rosters(db, page), next_cursor=next_cursor)
 
     @get("/now")
-    async def now(self, state: State, db: DB, principal: Caller, org_id: OrgId) -> DutyNowOut:
+    async def now(self, clock: ClockDep, db: DB, principal: Caller, org_id: OrgId) -> DutyNowOut:
         if await db.get(Org, org_id) is None:
             raise ProblemError(404, "not_found", "no such org")
-        at = get_context(state).now()
+        at = clock()
         day, shift = shift_at(at)
         starts, ends = shift_bounds(day, shift)
         roster = await roster_at(db, org_id, at)

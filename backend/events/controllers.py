@@ -6,7 +6,6 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import and_, or_
@@ -23,7 +22,7 @@ from backend.common.pagination import (
     strict_body,
 )
 from backend.db.models import Event
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
 from backend.events.filters import provide_event_filters
@@ -33,8 +32,10 @@ from backend.events.presenter import (
     present_detail,
     present_page,
 )
-from backend.events.service import EventFilters, EventService
+from backend.events.service import EventFilters
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
+from backend.parts import ClockDep, EventsDep, SettingsDep
+from backend.settings import Settings
 from schemas.events import ActionIn, EventCreateIn, EventDetailOut, EventOut
 
 __all__ = ["EventsController"]
@@ -45,12 +46,7 @@ class EventPage(msgspec.Struct, kw_only=True):
     next_cursor: str | None
 
 
-def _service(state: State) -> EventService:
-    return get_context(state).events
-
-
-def _policy(state: State) -> IdempotencyPolicy:
-    s = get_context(state).settings
+def _policy(s: Settings) -> IdempotencyPolicy:
     return IdempotencyPolicy(keep_hours=s.idempotency_hours)
 
 
@@ -70,16 +66,18 @@ class EventsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        settings: SettingsDep,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         data: JSONBody[EventCreateIn],
     ) -> Response[EventOut]:
-        svc = _service(state)
+        svc = events
         data = await strict_body(request, EventCreateIn)
 
         async def produce() -> tuple[int, EventOut]:
-            now = get_context(state).now()
+            now = clock()
             event, duplicates, created = await svc.report(db, principal, data, now)
             out = await present_created(db, event, created, principal, svc.links, now=now)
             out.possible_duplicates = duplicates
@@ -91,22 +89,23 @@ class EventsController(Controller):
             user_id=principal.id,
             scope="POST /events",
             produce=produce,
-            policy=_policy(state),
+            policy=_policy(settings),
         )
 
     @get("", dependencies={"filters": Provide(provide_event_filters)})
     async def list_events(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         filters: NamedDependency[EventFilters],
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Response[EventPage]:
-        svc = _service(state)
-        now = get_context(state).now()
+        svc = events
+        now = clock()
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
@@ -133,12 +132,13 @@ class EventsController(Controller):
     async def detail(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         event_id: FromPath[str],
     ) -> Response[EventDetailOut]:
-        svc = _service(state)
+        svc = events
         event = await svc.get_visible(db, principal, event_id)
         reveal = _reveals_phone(principal, event)
         if reveal:
@@ -151,7 +151,7 @@ class EventsController(Controller):
                 data={"event_id": event.id},
             )
         out = await present_detail(
-            db, event, principal, svc.links, now=get_context(state).now(), reveal_phone=reveal
+            db, event, principal, svc.links, now=clock(), reveal_phone=reveal
         )
         return conditional_json(request, out, now=svc.links.clock())
 
@@ -159,17 +159,19 @@ class EventsController(Controller):
     async def act(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        settings: SettingsDep,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         event_id: FromPath[str],
         data: JSONBody[ActionIn],
     ) -> Response[EventDetailOut]:
-        svc = _service(state)
+        svc = events
         data = await strict_body(request, ActionIn)  # type: ignore[arg-type]
 
         async def produce() -> tuple[int, EventDetailOut]:
-            now = get_context(state).now()
+            now = clock()
             outcome = await apply_action(svc, db, principal, event_id, data, now)
             # The unmasked phone is for reading a case (and audited there); an action's
             # answer shows the masked number only.
@@ -184,5 +186,5 @@ class EventsController(Controller):
             user_id=principal.id,
             scope=f"POST /events/{event_id}/actions",
             produce=produce,
-            policy=_policy(state),
+            policy=_policy(settings),
         )

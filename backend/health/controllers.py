@@ -7,9 +7,8 @@ import logging
 
 import msgspec
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 
-from backend.deps import get_context
+from backend.parts import ContextDep
 
 __all__ = ["HealthController"]
 
@@ -30,8 +29,7 @@ class HealthController(Controller):
         return Health(status="ok")
 
     @get("/ready")
-    async def ready(self, state: State) -> Response[Health]:
-        ctx = get_context(state)
+    async def ready(self, ctx: ContextDep) -> Response[Health]:
         checks: dict[str, str] = {}
         for name, probe in ctx.readiness_probes().items():
             try:

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.inbox.views import list_inbox, sync_inbox
+from backend.parts import ClockDep, SyncCursorsDep
 from schemas.inbox import InboxPage, SyncOut
 
 __all__ = ["InboxController"]
@@ -28,19 +28,19 @@ class InboxController(Controller):
 
     @get("")
     async def inbox(
-        self, request: Request[Any, Any, Any], state: State, db: DB, principal: Caller
+        self, request: Request[Any, Any, Any], clock: ClockDep, db: DB, principal: Caller
     ) -> Response[InboxPage]:
-        items = await list_inbox(db, principal, get_context(state).now())
+        items = await list_inbox(db, principal, clock())
         return conditional_json(request, InboxPage(items=items, next_cursor=None))
 
     @get("/sync")
     async def sync(
         self,
-        state: State,
+        clock: ClockDep,
+        sync_cursors: SyncCursorsDep,
         db: DB,
         principal: Caller,
         cursor: Cursor = None,
         limit: SyncLimit = 200,
     ) -> SyncOut:
-        ctx = get_context(state)
-        return await sync_inbox(db, principal, ctx.sync_cursors, cursor, limit, ctx.now())
+        return await sync_inbox(db, principal, sync_cursors, cursor, limit, clock())

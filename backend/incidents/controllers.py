@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from backend.common.pagination import strict_body
 from backend.db.models import Incident, RoomMember
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from backend.incidents import service
 from backend.incidents.plans import PLANS
+from backend.parts import ClockDep, ContextDep, SettingsDep
 from backend.rooms.service import members_clause
 from schemas.incidents import IncidentIn, IncidentOut, PlanOut
 
@@ -32,19 +32,20 @@ class IncidentsController(Controller):
     async def declare(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        ctx: ContextDep,
+        settings: SettingsDep,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[IncidentIn],
     ) -> Response[IncidentOut]:
         data = await strict_body(request, IncidentIn)
-        ctx = get_context(state)
 
         async def produce() -> tuple[int, IncidentOut]:
-            incident = await service.declare(ctx, db, principal, data, ctx.now())
+            incident = await service.declare(ctx, db, principal, data, clock())
             return 201, await service.present(db, incident)
 
-        s = ctx.settings
+        s = settings
         return await run_idempotent(  # type: ignore[return-value]
             request,
             db,
@@ -75,9 +76,7 @@ class IncidentsController(Controller):
 
     @post("/{incident_id:str}/close", status_code=200)
     async def close(
-        self, state: State, db: DB, principal: Caller, incident_id: FromPath[str]
+        self, clock: ClockDep, db: DB, principal: Caller, incident_id: FromPath[str]
     ) -> IncidentOut:
-        incident = await service.close_incident(
-            db, principal, incident_id, get_context(state).now()
-        )
+        incident = await service.close_incident(db, principal, incident_id, clock())
         return await service.present(db, incident)

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
@@ -15,7 +15,7 @@ from backend.auth.principal import Principal
 from backend.common.geometry import parse_bbox
 from backend.common.pagination import strict_body
 from backend.db.models import MapFeature
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.mapping.service import (
     LAYERS,
@@ -31,6 +31,7 @@ from backend.mapping.service import (
     nearby,
     store,
 )
+from backend.parts import ClockDep
 from schemas.mapping import FeatureCollectionOut, FeatureIn, FeatureOut, LayerOut
 
 __all__ = ["MapController"]
@@ -101,7 +102,7 @@ class MapController(Controller):
     async def create_feature(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -118,7 +119,7 @@ class MapController(Controller):
             )
             if taken:
                 raise ProblemError(409, "conflict", f"feature id {checked.code!r} exists: PUT it")
-        now = get_context(state).now()
+        now = clock()
         row = MapFeature(layer=layer, created_at=now)
         store(row, checked, now)
         db.add(row)
@@ -129,7 +130,7 @@ class MapController(Controller):
     async def replace_feature(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -142,7 +143,7 @@ class MapController(Controller):
         # The path names the feature; a body "id" would rename its source key: refuse that.
         if checked.code is not None and checked.code != row.code:
             raise ProblemError(409, "conflict", "the body's id differs from the feature's")
-        store(row, checked, get_context(state).now())
+        store(row, checked, clock())
         await db.flush()
         return feature_out(row)
 
@@ -156,7 +157,7 @@ class MapController(Controller):
     @post("/layers/{code:str}/import", status_code=200, request_max_body_size=IMPORT_BODY_LIMIT)
     async def import_layer(
         self,
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -177,7 +178,7 @@ class MapController(Controller):
         await file.close()
         checked = check_collection(decode_collection(content))
         created, updated, deleted = await import_features(
-            db, layer, checked, mode == "replace", get_context(state).now()
+            db, layer, checked, mode == "replace", clock()
         )
         return ImportOut(layer=layer, created=created, updated=updated, deleted=deleted)
 

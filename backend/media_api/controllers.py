@@ -7,15 +7,16 @@ import time
 from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import UploadFile
 from litestar.di import Provide
 from litestar.params import FromPath, HeaderParameter, MultipartBody, QueryParameter
 
 from backend.db.models import Media
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.media_api.service import VARIANTS, media_out
-from backend.media_api.uploads import UploadService, original_key, variant_key
+from backend.media_api.uploads import original_key, variant_key
+from backend.parts import ClockDep, MediaLinksDep, MediaStoreDep, UploadsDep
 from media import MediaNotFound, verify_signature
 from schemas.media import MediaOut
 
@@ -34,7 +35,9 @@ class MediaController(Controller):
     @post("", request_max_body_size=UPLOAD_BODY_LIMIT)
     async def upload(
         self,
-        state: State,
+        clock: ClockDep,
+        uploads: UploadsDep,
+        media_links: MediaLinksDep,
         db: DB,
         principal: Caller,
         data: MultipartBody[dict[str, Any]],
@@ -49,11 +52,9 @@ class MediaController(Controller):
             )
         content = await file.read()
         await file.close()
-        ctx = get_context(state)
-        uploads: UploadService = ctx.uploads
-        media, created = await uploads.upload(db, principal, content, get_context(state).now())
+        media, created = await uploads.upload(db, principal, content, clock())
         return Response(
-            media_out(media, principal, ctx.media_links),
+            media_out(media, principal, media_links),
             status_code=201 if created else 200,
         )
 
@@ -67,7 +68,8 @@ class MediaFilesController(Controller):
     @get("/{media_id:str}/{variant:str}")
     async def variant(
         self,
-        state: State,
+        media_links: MediaLinksDep,
+        media_store: MediaStoreDep,
         db: DB,
         media_id: FromPath[str],
         variant: FromPath[str],
@@ -75,8 +77,7 @@ class MediaFilesController(Controller):
         sig: Annotated[str, QueryParameter(max_length=200)],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
-        ctx = get_context(state)
-        links = ctx.media_links
+        links = media_links
         if variant not in VARIANTS or not verify_signature(
             links.secret, media_id, variant, exp, sig, time.time()
         ):
@@ -88,7 +89,7 @@ class MediaFilesController(Controller):
             original_key(media.sha256) if variant == "original" else variant_key(media.id, variant)
         )
         try:
-            body = await ctx.media_store.get(key)
+            body = await media_store.get(key)
         except MediaNotFound as exc:
             raise ProblemError(404, "not_found", "media file not found") from exc
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor, Limit, strict_body
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.notify import centre
 from backend.notify.devices import present_device, register_device, unregister_device
 from backend.notify.service import present
+from backend.parts import ClockDep
 from schemas.notify import (
     DeliveryOut,
     DeviceIn,
@@ -38,20 +38,20 @@ class DevicesController(Controller):
     async def register(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[DeviceIn],
     ) -> Response[DeviceOut]:
         data = await strict_body(request, DeviceIn)
-        device, created = await register_device(db, principal, data, get_context(state).now())
+        device, created = await register_device(db, principal, data, clock())
         return Response(present_device(device), status_code=201 if created else 200)
 
     @delete("/{token:str}", status_code=204)
     async def unregister(
-        self, state: State, db: DB, principal: Caller, token: FromPath[str]
+        self, clock: ClockDep, db: DB, principal: Caller, token: FromPath[str]
     ) -> None:
-        await unregister_device(db, principal, token, get_context(state).now())
+        await unregister_device(db, principal, token, clock())
 
 
 class NotificationsController(Controller):
@@ -81,15 +81,15 @@ class NotificationsController(Controller):
         return conditional_json(request, page)
 
     @post("/read-all", status_code=200)
-    async def read_all(self, state: State, db: DB, principal: Caller) -> ReadAllOut:
-        marked = await centre.mark_all_read(db, principal.id, get_context(state).now())
+    async def read_all(self, clock: ClockDep, db: DB, principal: Caller) -> ReadAllOut:
+        marked = await centre.mark_all_read(db, principal.id, clock())
         return ReadAllOut(marked=marked)
 
     @post("/{notification_id:str}/read", status_code=200)
     async def read(
-        self, state: State, db: DB, principal: Caller, notification_id: FromPath[str]
+        self, clock: ClockDep, db: DB, principal: Caller, notification_id: FromPath[str]
     ) -> NotificationOut:
-        note = await centre.mark_read(db, principal.id, notification_id, get_context(state).now())
+        note = await centre.mark_read(db, principal.id, notification_id, clock())
         return present(note)
 
     @get("/{notification_id:str}/deliveries")

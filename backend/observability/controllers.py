@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Request, Response, get
 from litestar.exceptions import PermissionDeniedException
 
-from backend.deps import get_context
+from backend.parts import ContextDep
 
 __all__ = ["metrics_endpoint", "private_address"]
 
@@ -31,8 +31,7 @@ def private_address(host: str | None) -> bool:
 
 
 @get("/metrics", include_in_schema=False)
-async def metrics_endpoint(request: Request[Any, Any, Any]) -> Response[bytes]:
-    ctx = get_context(request.app.state)
+async def metrics_endpoint(request: Request[Any, Any, Any], ctx: ContextDep) -> Response[bytes]:
     client = request.client.host if request.client else None
     if not ctx.settings.metrics_public and not private_address(client):
         raise PermissionDeniedException("metrics are served to private addresses only")

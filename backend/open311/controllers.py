@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from litestar import Controller, Request, Response, Router, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, JSONBody
@@ -15,7 +14,7 @@ from sqlalchemy import select
 from backend.common.jsonbody import BodyError, decode_json
 from backend.common.pagination import strict_body
 from backend.db.models import Event, Open311Key, Open311Request
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.open311.render import Open311Error, error_response, render
 from backend.open311.service import (
@@ -29,6 +28,7 @@ from backend.open311.service import (
     services,
 )
 from backend.open311.submit import submit_request
+from backend.parts import ClockDep, EventsDep
 from schemas.open311 import KeyIn, KeyIssuedOut, KeyOut
 
 __all__ = ["Open311KeysController", "open311_router"]
@@ -115,9 +115,9 @@ class Open311Controller(Controller):
 
     @get(["/requests.json", "/requests.xml"])
     async def list_requests(
-        self, request: Request[Any, Any, Any], state: State, db: DB
+        self, request: Request[Any, Any, Any], clock: ClockDep, db: DB
     ) -> Response[bytes]:
-        events = await list_requests(db, _params(request), get_context(state).now())
+        events = await list_requests(db, _params(request), clock())
         return render(
             _fmt_of(request), "service_requests", "request", await requests_out(db, events)
         )
@@ -151,13 +151,12 @@ class Open311Controller(Controller):
 
     @post(["/requests.json", "/requests.xml"], status_code=201)
     async def create(
-        self, request: Request[Any, Any, Any], state: State, db: DB
+        self, request: Request[Any, Any, Any], clock: ClockDep, events: EventsDep, db: DB
     ) -> Response[bytes]:
         form = await _form(request)
         check_jurisdiction(form.get("jurisdiction_id"))
         key = await key_for(db, form.get("api_key") or request.query_params.get("api_key"))
-        ctx = get_context(state)
-        event, record = await submit_request(db, ctx.events, key, form, ctx.now())
+        event, record = await submit_request(db, events, key, form, clock())
         body = [
             {
                 "service_request_id": event.case_no,
@@ -204,7 +203,7 @@ class Open311KeysController(Controller):
     async def issue(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[KeyIn],
@@ -217,7 +216,7 @@ class Open311KeysController(Controller):
             key_hash=digest,
             name=body.name,
             created_by=principal.id,
-            created_at=get_context(state).now(),
+            created_at=clock(),
         )
         db.add(row)
         await db.flush()
@@ -241,14 +240,14 @@ class Open311KeysController(Controller):
 
     @post("/{key_id:str}/revoke", status_code=200)
     async def revoke(
-        self, state: State, db: DB, principal: Caller, key_id: FromPath[str]
+        self, clock: ClockDep, db: DB, principal: Caller, key_id: FromPath[str]
     ) -> KeyOut:
         if principal.role != "admin":
             raise ProblemError(403, "forbidden", "only admins revoke Open311 keys")
         row = await db.get(Open311Key, key_id)
         if row is None:
             raise ProblemError(404, "not_found", "no such key")
-        row.revoked_at = row.revoked_at or get_context(state).now()
+        row.revoked_at = row.revoked_at or clock()
         return KeyOut(
             id=row.id, name=row.name, created_at=row.created_at, revoked_at=row.revoked_at
         )

@@ -6,14 +6,14 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.orgs import service
+from backend.parts import GridIndexDep
 from schemas.orgs import CategoryOut, GridOut, LocateOut, OrgTreeNode
 
 __all__ = ["OrgsController"]
@@ -74,13 +74,13 @@ class OrgsController(Controller):
     @get("/locate")
     async def locate(
         self,
-        state: State,
+        grid_index: GridIndexDep,
         db: DB,
         principal: Caller,
         lat: Annotated[float, QueryParameter(ge=-90, le=90)],
         lng: Annotated[float, QueryParameter(ge=-180, le=180)],
     ) -> LocateOut:
-        holder = get_context(state).grid_index
+        holder = grid_index
         return service.located_out(await service.locate(db, holder, lat, lng))
 
     @get("/categories")

@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Response, Router, get
-from litestar.datastructures import State
 from litestar.params import FromPath
 from litestar.response import File
 
-from backend.deps import get_context
 from backend.errors import ProblemError
+from backend.parts import SettingsDep
+from backend.settings import Settings
 
 __all__ = ["DIST", "content_security_policy", "pages_router"]
 
@@ -62,8 +62,7 @@ def content_security_policy(tile_url: str | None) -> str:
     )
 
 
-def _headers(state: State, cache: str) -> dict[str, str]:
-    settings = get_context(state).settings
+def _headers(settings: Settings, cache: str) -> dict[str, str]:
     return {
         "Content-Security-Policy": content_security_policy(settings.map_tile_url),
         "Cache-Control": cache,
@@ -72,7 +71,7 @@ def _headers(state: State, cache: str) -> dict[str, str]:
     }
 
 
-def _index(state: State) -> Response[bytes]:
+def _index(settings: Settings) -> Response[bytes]:
     index = DIST / "index.html"
     if not index.is_file():
         raise ProblemError(
@@ -81,20 +80,20 @@ def _index(state: State) -> Response[bytes]:
     # no-cache: the shell is revalidated, so a new build is picked up on the next open.
     return Response(
         index.read_bytes(), media_type="text/html; charset=utf-8",
-        headers=_headers(state, "no-cache"),
+        headers=_headers(settings, "no-cache"),
     )
 
 
 @get("/", include_in_schema=False, name="pages-root")
-async def serve_root(state: State) -> Response[bytes]:
-    return _index(state)
+async def serve_root(settings: SettingsDep) -> Response[bytes]:
+    return _index(settings)
 
 
 @get("/{path:path}", include_in_schema=False, name="pages")
-async def serve_page(state: State, path: FromPath[str]) -> Response[Any] | File:
+async def serve_page(settings: SettingsDep, path: FromPath[str]) -> Response[Any] | File:
     relative = path.lstrip("/")
     if relative == "config.json":
-        return _config(state)
+        return _config(settings)
     target = (DIST / relative).resolve()
     if relative and target.is_file() and target.is_relative_to(DIST.resolve()):
         immutable = relative.startswith("assets/")
@@ -102,19 +101,18 @@ async def serve_page(state: State, path: FromPath[str]) -> Response[Any] | File:
             target,
             media_type=MEDIA_TYPES.get(target.suffix, "application/octet-stream"),
             content_disposition_type="inline",
-            headers=_headers(state, IMMUTABLE if immutable else "no-cache"),
+            headers=_headers(settings, IMMUTABLE if immutable else "no-cache"),
         )
     if relative.startswith("assets/"):
         raise ProblemError(404, "not_found", "no such asset")
-    return _index(state)
+    return _index(settings)
 
 
-def _config(state: State) -> Response[Any]:
+def _config(settings: Settings) -> Response[Any]:
     """What an operator configured for the pages; nothing secret."""
-    settings = get_context(state).settings
     return Response(
         {"map_tile_url": settings.map_tile_url, "map_attribution": settings.map_attribution},
-        headers=_headers(state, "no-cache"),
+        headers=_headers(settings, "no-cache"),
     )
 
 

@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from backend.common.pagination import Limit, strict_body
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
+from backend.parts import ClockDep, EventsDep, RoomsDep, SettingsDep
 from backend.rooms import service as rooms_service
-from backend.rooms.core import Rooms
 from backend.rooms.messages import load_messages, present_messages
+from backend.settings import Settings
 from schemas.rooms import (
     AckIn,
     AckOut,
@@ -35,12 +35,7 @@ SeqParam = Annotated[int | None, QueryParameter(ge=0, le=2**31 - 1)]
 MessageSeq = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
-def _rooms(state: State) -> Rooms:
-    return get_context(state).rooms
-
-
-def _policy(state: State) -> IdempotencyPolicy:
-    s = get_context(state).settings
+def _policy(s: Settings) -> IdempotencyPolicy:
     return IdempotencyPolicy(keep_hours=s.idempotency_hours)
 
 
@@ -59,13 +54,13 @@ class RoomsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RoomCreateIn],
     ) -> Response[RoomOut]:
         data = await strict_body(request, RoomCreateIn)
-        ctx = get_context(state)
         event = None
         if data.kind == "event":
             if not data.event_id:
@@ -75,18 +70,18 @@ class RoomsController(Controller):
                     "an event room needs event_id",
                     errors=[{"field": "event_id", "message": "required", "source": "body"}],
                 )
-            event = await ctx.events.get_visible(db, principal, data.event_id)
+            event = await events.get_visible(db, principal, data.event_id)
         elif data.kind == "incident" and principal.role not in {
             "district_dispatcher",
             "official",
             "admin",
         }:
             raise ProblemError(403, "forbidden", "incident rooms are opened by declaring one")
-        room, created = await rooms_service.new_room(db, principal, data, ctx.now(), event=event)
+        room, created = await rooms_service.new_room(db, principal, data, clock(), event=event)
         if not created:
             # Whoever may see the event may join its room.
             if await rooms_service.member_role(db, room.id, principal.id, principal.org_id) is None:
-                await rooms_service.add_members(db, room.id, user_ids=[principal.id], now=ctx.now())
+                await rooms_service.add_members(db, room.id, user_ids=[principal.id], now=clock())
         out = await rooms_service.present_room(db, room)
         return Response(out, status_code=201 if created else 200)
 
@@ -106,7 +101,7 @@ class RoomsController(Controller):
     async def add_members(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -121,7 +116,7 @@ class RoomsController(Controller):
             user_ids=data.user_ids,
             org_ids=data.org_ids,
             role=data.role,
-            now=get_context(state).now(),
+            now=clock(),
         )
         return await rooms_service.present_room(db, room)
 
@@ -137,19 +132,19 @@ class RoomsController(Controller):
 
     @post("/{room_id:str}/archive", status_code=200)
     async def archive(
-        self, state: State, db: DB, principal: Caller, room_id: FromPath[str]
+        self, clock: ClockDep, db: DB, principal: Caller, room_id: FromPath[str]
     ) -> RoomOut:
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         _owner_or_dispatcher(role, principal)
         if room.status != "archived":
-            room.status, room.archived_at = "archived", get_context(state).now()
+            room.status, room.archived_at = "archived", clock()
             await db.flush()
         return await rooms_service.present_room(db, room)
 
     @get("/{room_id:str}/messages")
     async def history(
         self,
-        state: State,
+        rooms: RoomsDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -161,7 +156,7 @@ class RoomsController(Controller):
         rows = await load_messages(
             db, room.id, after_seq=after_seq, before_seq=before_seq, limit=limit
         )
-        items = await present_messages(db, rows, _rooms(state).links)
+        items = await present_messages(db, rows, rooms.links)
         backwards = after_seq is None and before_seq is not None
         cursor = None
         if len(rows) == limit:
@@ -175,7 +170,9 @@ class RoomsController(Controller):
     async def send(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        settings: SettingsDep,
+        clock: ClockDep,
+        rooms: RoomsDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -189,7 +186,7 @@ class RoomsController(Controller):
                 "room_id differs from the path",
                 errors=[{"field": "room_id", "message": "must match the path", "source": "body"}],
             )
-        rooms = _rooms(state)
+        rooms = rooms
         wait = rooms.hub.allow_send(principal.id)
         if wait is not None:
             raise ProblemError(
@@ -198,9 +195,7 @@ class RoomsController(Controller):
 
         async def produce() -> tuple[int, MessageOut]:
             room, role = await rooms_service.load_member_room(db, room_id, principal)
-            out, created = await rooms.send(
-                db, principal, room, role, data, get_context(state).now()
-            )
+            out, created = await rooms.send(db, principal, room, role, data, clock())
             return (201 if created else 200), out
 
         return await run_idempotent(  # type: ignore[return-value]
@@ -209,14 +204,15 @@ class RoomsController(Controller):
             user_id=principal.id,
             scope=f"POST /rooms/{room_id}/messages",
             produce=produce,
-            policy=_policy(state),
+            policy=_policy(settings),
         )
 
     @post("/{room_id:str}/messages/{seq:int}/ack", status_code=200)
     async def ack(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
+        rooms: RoomsDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -225,13 +221,11 @@ class RoomsController(Controller):
     ) -> MessageOut:
         data = await strict_body(request, AckIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
-        return await _rooms(state).ack(
-            db, principal, room, role, seq, data.text, get_context(state).now()
-        )
+        return await rooms.ack(db, principal, room, role, seq, data.text, clock())
 
     @get("/{room_id:str}/messages/{seq:int}/acks")
     async def acks(
-        self, state: State, db: DB, principal: Caller, room_id: FromPath[str], seq: MessageSeq
+        self, rooms: RoomsDep, db: DB, principal: Caller, room_id: FromPath[str], seq: MessageSeq
     ) -> list[AckOut]:
         room, _ = await rooms_service.load_member_room(db, room_id, principal)
-        return await _rooms(state).acks(db, room.id, seq)
+        return await rooms.acks(db, room.id, seq)

@@ -6,15 +6,15 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import strict_body
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
+from backend.parts import ClockDep
 from backend.routing import service
 from schemas.stats import RoutingRuleIn, RoutingRuleOut
 
@@ -52,16 +52,14 @@ class RoutingController(Controller):
     async def create_rule(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RoutingRuleIn],
     ) -> RoutingRuleOut:
         _require(principal, frozenset({"admin"}))
         data = await strict_body(request, RoutingRuleIn)
-        out = await service.create_rule(
-            db, data, actor_id=principal.id, now=get_context(state).now()
-        )
+        out = await service.create_rule(db, data, actor_id=principal.id, now=clock())
         audit.record(
             db,
             action="routing_rule.create",

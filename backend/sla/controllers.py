@@ -6,14 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import RFC3339, checked_instant
-from backend.deps import Caller, get_context, provide_principal, require_bearer
+from backend.deps import Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
-from backend.sla.calendar import WorkingCalendar
+from backend.parts import CalendarDep
 from schemas.sla import WorkingPeriodOut, WorkingPeriodsOut
 
 __all__ = ["MAX_WINDOW", "CalendarController"]
@@ -41,7 +40,7 @@ class CalendarController(Controller):
     @get("/working-periods")
     async def working_periods(
         self,
-        state: State,
+        calendar: CalendarDep,
         principal: Caller,
         from_: Annotated[
             str, QueryParameter(name="from", description="window start", pattern=RFC3339)
@@ -54,7 +53,6 @@ class CalendarController(Controller):
             raise _bad_window("from", "from must be before to")
         if end - start > MAX_WINDOW:
             raise _bad_window("to", f"the window may span at most {MAX_WINDOW.days} days")
-        calendar: WorkingCalendar = get_context(state).calendar
         periods = calendar.working_periods(start, end)
         body = WorkingPeriodsOut(
             timezone=calendar.tz.key,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import RFC3339
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.parts import ClockDep, ContextDep
 from backend.stats import assessment as assess
 from backend.stats.hotspots import hotspots
 from backend.stats.scope import DEFAULT_WINDOW, scope_clause, window_of
@@ -37,16 +37,16 @@ class StatsController(Controller):
     @get("/overview")
     async def overview(
         self,
-        state: State,
+        ctx: ContextDep,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         from_: From = None,
         to: To = None,
         street_id: StreetId = None,
     ) -> OverviewOut:
-        ctx = get_context(state)
         scope = scope_clause(principal, street_id)
-        now = ctx.now()
+        now = clock()
         return await overview(
             db,
             scope=scope,
@@ -59,7 +59,7 @@ class StatsController(Controller):
     @get("/hotspots")
     async def hotspots(
         self,
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         from_: From = None,
@@ -69,13 +69,13 @@ class StatsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> HotspotsOut:
         scope = scope_clause(principal, street_id)
-        window = window_of(from_, to, get_context(state).now(), DEFAULT_WINDOW)
+        window = window_of(from_, to, clock(), DEFAULT_WINDOW)
         return await hotspots(db, scope=scope, window=window, min_count=min_count, limit=limit)
 
     @get("/assessment")
     async def assessment(
         self,
-        state: State,
+        clock: ClockDep,
         db: DB,
         principal: Caller,
         month: Annotated[
@@ -84,5 +84,5 @@ class StatsController(Controller):
         street_id: StreetId = None,
     ) -> AssessmentOut:
         scope = scope_clause(principal, street_id)
-        label, window = assess.month_window(month, get_context(state).now())
+        label, window = assess.month_window(month, clock())
         return await assess.assessment(db, scope=scope, month=label, window=window)

@@ -16,7 +16,6 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.response import Stream
 from sqlalchemy import Select, and_, or_, select
@@ -25,10 +24,11 @@ from backend.audit import service as audit
 from backend.auth.principal import DISPATCHER_ROLES
 from backend.db.engine import Database
 from backend.db.models import Category, Event, Org
-from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
+from backend.deps import DB, Caller, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.events.filters import provide_event_filters
 from backend.events.service import EventFilters, EventService
+from backend.parts import ClockDep, ContextDep, EventsDep
 
 __all__ = ["CHUNK", "HEADER", "ExportController", "csv_rows", "safe_cell"]
 
@@ -151,16 +151,17 @@ class ExportController(Controller):
     )
     async def export(
         self,
-        state: State,
+        ctx: ContextDep,
+        clock: ClockDep,
+        events: EventsDep,
         db: DB,
         principal: Caller,
         filters: NamedDependency[EventFilters],
     ) -> Stream:
         if principal.role not in DISPATCHER_ROLES:
             raise ProblemError(403, "forbidden", "only dispatchers may export events")
-        ctx = get_context(state)
-        svc: EventService = ctx.events
-        now = ctx.now()
+        svc: EventService = events
+        now = clock()
         # Reference tables are small (hundreds of rows): one read, then names by id.
         names = dict((await db.execute(select(Org.id, Org.name))).all())
         names |= dict((await db.execute(select(Category.code, Category.name))).all())
