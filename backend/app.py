@@ -20,7 +20,7 @@ from backend.common.openapi_exact import install_exact_openapi
 from backend.composition import build_context
 from backend.context import AppContext
 from backend.db.models import User
-from backend.deps import SessionJanitor, provide_db
+from backend.deps import SessionJanitor, provide_db, provide_principal, require_bearer
 from backend.errors import exception_handlers
 from backend.health.controllers import HealthController
 from backend.orgs.controllers import OrgsController
@@ -91,8 +91,13 @@ def create_app(settings: Settings) -> Litestar:
     from backend.stats.controllers import StatsController
     from backend.stats.export import ExportController
 
+    # Auth declared once: every operation of the API needs a bearer token and may take the
+    # caller as ``principal``, except those marked ``opt=PUBLIC`` (health, login, refresh,
+    # signed media links, the city's signed cases, the socket's own auth).
     api = Router(
         path=API_PREFIX,
+        guards=[require_bearer],
+        dependencies={"principal": Provide(provide_principal)},
         route_handlers=[
             HealthController,
             AuthController,

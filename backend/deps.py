@@ -26,6 +26,7 @@ from backend.errors import ProblemError
 
 __all__ = [
     "DB",
+    "PUBLIC",
     "Caller",
     "SessionJanitor",
     "client_ip",
@@ -113,8 +114,13 @@ async def provide_db(
             await session.close()
 
 
-# Key on the request's scope state for the access claims the guard decoded.
-_CLAIMS = "chengyun.access_claims"
+# Keys on the request's scope state: what the guard found, for provide_principal.
+_PRINCIPAL = "chengyun.principal"
+_CHECKED = "chengyun.access_checked"
+
+#: Route handler ``opt`` of the API's operations without a bearer token: the API router's
+#: guard lets them through, and OpenAPI declares no security for them.
+PUBLIC: dict[str, Any] = {"public": True}
 
 
 def _unauthenticated(detail: str) -> ProblemError:
@@ -131,9 +137,10 @@ def _bearer(headers: Any) -> str:
 
 
 async def require_bearer(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+    connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
-    """Guard: refuse a missing, forged or expired token before anything else is read.
+    """The API router's guard: refuse a missing, forged or expired token before anything
+    else is read (operations with ``opt=PUBLIC`` excepted).
 
     Litestar extracts query parameters and the body before it resolves dependencies, so
     with ``provide_principal`` alone a caller without a token gets 400 for a missing
@@ -142,22 +149,32 @@ async def require_bearer(
 
     Async on purpose: Litestar runs a plain function guard in a worker thread, a thread
     hand-off on every request. A token whose login was checked a moment ago is not decoded
-    again (``AuthService.verified``).
+    again (``AuthService.verified``). What it found is kept on the request's own state for
+    ``provide_principal``, so the header is read and the token looked up once per request.
     """
+    if handler.opt.get("public"):
+        return
     token = _bearer(connection.headers)
     auth = get_context(connection.app.state).auth
-    if auth.verified.get(token) is not None:
+    hit = auth.verified.get(token)
+    if hit is not None:
+        connection.state[_PRINCIPAL] = hit.principal
         return
     try:
         claims = auth.tokens.decode_access(token)
     except TokenError as exc:
         raise _unauthenticated("invalid or expired credentials") from exc
-    # Kept for provide_principal: verifying the signature again would double the JWT cost
-    # of every guarded request. Request-scoped state, so it can never leak to another.
-    connection.state[_CLAIMS] = claims
+    # Verifying the signature again would double the JWT cost of every guarded request.
+    # Request-scoped state, so it can never leak to another.
+    connection.state[_CHECKED] = (token, claims)
 
 
 async def provide_principal(request: Request[Any, Any, Any], state: State, db: DB) -> Principal:
-    token = _bearer(request.headers)
-    claims = request.state.get(_CLAIMS)
+    """The caller, from what the guard found: the checked login, or the decoded token whose
+    session is checked here (one query; then remembered in ``AuthService.verified``)."""
+    principal: Principal | None = request.state.get(_PRINCIPAL)
+    if principal is not None:
+        return principal
+    checked = request.state.get(_CHECKED)
+    token, claims = checked if checked is not None else (_bearer(request.headers), None)
     return await get_context(state).auth.authenticate(db, token, claims)

@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post, put
-from litestar.di import Provide
 from litestar.params import JSONBody
 
 from backend.auth.service import IssuedTokens
 from backend.common.phone import mask_phone
 from backend.db.models import Org, User, UserPreference
-from backend.deps import DB, Caller, client_ip, provide_principal, require_bearer
+from backend.deps import DB, PUBLIC, Caller, client_ip
 from backend.orgs.service import org_out
 from backend.parts import AuthDep
 from schemas.auth import LoginIn, MeOut, QuietHours, RefreshIn, TokenPairOut
@@ -56,7 +55,7 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
 
-    @post("/login", status_code=200)
+    @post("/login", status_code=200, opt=PUBLIC)
     async def login(
         self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[LoginIn]
     ) -> TokenPairOut:
@@ -65,19 +64,14 @@ class AuthController(Controller):
         )
         return await _pair(db, issued)
 
-    @post("/refresh", status_code=200)
+    @post("/refresh", status_code=200, opt=PUBLIC)
     async def refresh(
         self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[RefreshIn]
     ) -> TokenPairOut:
         issued = await auth.refresh(db, token=data.refresh_token, ip=client_ip(request))
         return await _pair(db, issued)
 
-    @post(
-        "/logout",
-        status_code=204,
-        dependencies={"principal": Provide(provide_principal)},
-        guards=[require_bearer],
-    )
+    @post("/logout", status_code=204)
     async def logout(self, auth: AuthDep, db: DB, principal: Caller) -> None:
         await auth.logout(db, principal)
 
@@ -85,8 +79,6 @@ class AuthController(Controller):
 class MeController(Controller):
     path = "/me"
     tags = ["auth"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("")
     async def me(self, auth: AuthDep, db: DB, principal: Caller) -> MeOut:

@@ -10,7 +10,7 @@ from litestar import Controller, Request, Response, post
 from backend.citylink.signing import fresh, verify
 from backend.common.jsonbody import decode_json
 from backend.db.models import CityCase, Event
-from backend.deps import DB
+from backend.deps import DB, PUBLIC
 from backend.errors import ProblemError
 from backend.open311.system_user import system_principal
 from backend.parts import ClockDep, EventsDep, SettingsDep
@@ -44,6 +44,7 @@ def _unauthenticated(detail: str) -> ProblemError:
 class CityController(Controller):
     path = "/city"
     tags = ["city"]
+    opt = PUBLIC  # the city platform signs its requests (HMAC), no bearer token
 
     @post("/cases", status_code=201)
     async def receive(

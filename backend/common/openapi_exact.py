@@ -198,7 +198,7 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             if op is None:
                 continue
             _exact_body(doc, handler, op)
-            protected = any(
+            protected = not handler.opt.get("public") and any(
                 require_bearer in (layer.guards or []) for layer in handler.ownership_layers
             )
             op["security"] = [{"bearer": []}] if protected else []

@@ -8,6 +8,7 @@ import logging
 import msgspec
 from litestar import Controller, Response, get
 
+from backend.deps import PUBLIC
 from backend.parts import ContextDep
 
 __all__ = ["HealthController"]
@@ -23,6 +24,7 @@ class Health(msgspec.Struct, kw_only=True):
 class HealthController(Controller):
     path = "/health"
     tags = ["health"]
+    opt = PUBLIC  # probes answer without a token
 
     @get("/live")
     async def live(self) -> Health:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get
-from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.inbox.views import list_inbox, sync_inbox
 from backend.parts import ClockDep, SyncCursorsDep
 from schemas.inbox import InboxPage, SyncOut
@@ -23,8 +22,6 @@ SyncLimit = Annotated[int, QueryParameter(ge=1, le=500, description="page size (
 class InboxController(Controller):
     path = "/inbox"
     tags = ["inbox"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("")
     async def inbox(

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
 from backend.common.pagination import strict_body
 from backend.db.models import Incident, RoomMember
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from backend.incidents import service
 from backend.incidents.plans import PLANS
@@ -25,8 +24,6 @@ __all__ = ["IncidentsController"]
 class IncidentsController(Controller):
     path = "/incidents"
     tags = ["incidents"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @post("", status_code=201)
     async def declare(

@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
@@ -15,7 +14,7 @@ from backend.auth.principal import Principal
 from backend.common.geometry import parse_bbox
 from backend.common.pagination import strict_body
 from backend.db.models import MapFeature
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.mapping.service import (
     LAYERS,
@@ -74,8 +73,6 @@ async def _feature(db: DB, code: str, feature_id: str) -> MapFeature:
 class MapController(Controller):
     path = "/map"
     tags = ["map"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("/layers")
     async def list_layers(self, db: DB, principal: Caller) -> list[LayerOut]:

@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from litestar import Controller, Request, Response, Router, get, post
-from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from backend.common.jsonbody import BodyError, decode_json
 from backend.common.pagination import strict_body
 from backend.db.models import Event, Open311Key, Open311Request
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.open311.render import Open311Error, error_response, render
 from backend.open311.service import (
@@ -196,8 +195,6 @@ class Open311KeysController(Controller):
 
     path = "/open311/keys"
     tags = ["open311"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @post("", status_code=201)
     async def issue(

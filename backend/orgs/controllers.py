@@ -6,11 +6,10 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get
-from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.orgs import service
 from backend.parts import GridIndexDep
@@ -31,8 +30,6 @@ class CategoryList(msgspec.Struct, kw_only=True):
 class OrgsController(Controller):
     path = ""
     tags = ["reference"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("/orgs")
     async def orgs(self, db: DB, principal: Caller) -> list[OrgTreeNode]:

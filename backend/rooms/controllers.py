@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, post
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
 from backend.common.pagination import Limit, strict_body
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from backend.parts import ClockDep, EventsDep, RoomsDep, SettingsDep
@@ -47,8 +46,6 @@ def _owner_or_dispatcher(role: str, principal: Any) -> None:
 class RoomsController(Controller):
     path = "/rooms"
     tags = ["rooms"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @post("", status_code=201)
     async def create(

@@ -20,6 +20,7 @@ from backend.auth.tokens import AccessClaims, TokenError
 from backend.common.jsonbody import BodyError, decode_json
 from backend.context import AppContext
 from backend.db.engine import drop_after_commit, run_after_commit
+from backend.deps import PUBLIC
 from backend.errors import ProblemError
 from backend.rooms.connection import (
     CLOSE_AUTH,
@@ -114,7 +115,8 @@ async def _authenticate(
         return None
 
 
-@websocket("/ws", opt={"exclude_from_metrics": False})
+# PUBLIC: the socket authenticates itself (its own auth step), not the bearer guard.
+@websocket("/ws", opt={"exclude_from_metrics": False, **PUBLIC})
 async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
     ctx: AppContext = socket.app.state["ctx"]
     rooms: Rooms = ctx.rooms

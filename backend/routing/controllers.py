@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, post
-from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import strict_body
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.parts import ClockDep
 from backend.routing import service
@@ -35,8 +34,6 @@ def _require(p: Principal, roles: frozenset[str]) -> None:
 class RoutingController(Controller):
     path = "/routing/rules"
     tags = ["routing"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("")
     async def list_rules(

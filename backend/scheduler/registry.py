@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 __all__ = ["JobFn", "JobRegistry", "JobSpec"]
 
-JobFn = Callable[["AppContext"], Awaitable[None]]
+# A job may return a count (how much it did); the runner ignores it.
+JobFn = Callable[["AppContext"], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)

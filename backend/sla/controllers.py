@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from litestar import Controller, Response, get
-from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import RFC3339, checked_instant
-from backend.deps import Caller, provide_principal, require_bearer
+from backend.deps import Caller
 from backend.errors import ProblemError
 from backend.parts import CalendarDep
 from schemas.sla import WorkingPeriodOut, WorkingPeriodsOut
@@ -34,8 +33,6 @@ def _bad_window(field: str, message: str) -> ProblemError:
 class CalendarController(Controller):
     path = "/calendar"
     tags = ["sla"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("/working-periods")
     async def working_periods(

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.di import Provide
 from litestar.params import QueryParameter
 
 from backend.common.pagination import RFC3339
-from backend.deps import DB, Caller, provide_principal, require_bearer
+from backend.deps import DB, Caller
 from backend.parts import ClockDep, ContextDep
 from backend.stats import assessment as assess
 from backend.stats.hotspots import hotspots
@@ -31,8 +30,6 @@ StreetId = Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")]
 class StatsController(Controller):
     path = "/stats"
     tags = ["statistics"]
-    dependencies = {"principal": Provide(provide_principal)}
-    guards = [require_bearer]
 
     @get("/overview")
     async def overview(
