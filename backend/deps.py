@@ -20,8 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.auth.principal import Principal
 from backend.auth.tokens import TokenError
 from backend.context import AppContext
-from backend.db.engine import drop_after_commit, run_after_commit
-from backend.db.models import AuditEntry
+from backend.db.transaction import transaction
 from backend.errors import ProblemError
 
 __all__ = [
@@ -94,21 +93,8 @@ async def provide_db(
     if opened is not None:
         opened.append(session)  # SessionJanitor closes it once the answer is sent
     try:
-        yield session
-    except BaseException:
-        await session.rollback()
-        drop_after_commit(session)
-        kept = session.info.pop("audit_on_failure", [])
-        if kept:
-            session.add_all(AuditEntry(**entry) for entry in kept)
-            await session.commit()
-        raise
-    else:
-        # A call that never touched the database (answered from memory) has nothing to
-        # commit: skipping it saves a greenlet hand-off on the smallest calls.
-        if session.in_transaction() or session.new or session.dirty or session.deleted:
-            await session.commit()
-        run_after_commit(session)
+        async with transaction(session):
+            yield session
     finally:
         if opened is None:  # not served under SessionJanitor
             await session.close()

@@ -14,6 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import InstructionTarget, Room, RoomMessage, User
+from backend.db.transaction import transaction
 from backend.rooms import peers
 
 if TYPE_CHECKING:
@@ -96,9 +97,5 @@ async def remind_due(ctx: AppContext, session: AsyncSession, now: datetime) -> t
 
 
 async def instruction_sweep(ctx: AppContext) -> None:
-    async with ctx.db.sessions() as session:
+    async with ctx.db.sessions() as session, transaction(session):
         await remind_due(ctx, session, ctx.now())
-        await session.commit()
-    from backend.db.engine import run_after_commit
-
-    run_after_commit(session)

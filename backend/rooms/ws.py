@@ -19,7 +19,7 @@ from backend.auth.principal import Principal
 from backend.auth.tokens import AccessClaims, TokenError
 from backend.common.jsonbody import BodyError, decode_json
 from backend.context import AppContext
-from backend.db.engine import drop_after_commit, run_after_commit
+from backend.db.transaction import transaction
 from backend.deps import PUBLIC
 from backend.errors import ProblemError
 from backend.rooms.connection import (
@@ -247,15 +247,8 @@ class _Session:
             raise ProblemError(429, "rate_limited", f"slow down; retry in {wait:.1f} s")
 
     async def _write(self, op: Any, frame: Any) -> None:
-        async with self.ctx.db.sessions() as session:
-            try:
-                reply = await op(session, frame)
-                await session.commit()
-            except BaseException:
-                await session.rollback()
-                drop_after_commit(session)
-                raise
-            run_after_commit(session)
+        async with self.ctx.db.sessions() as session, transaction(session):
+            reply = await op(session, frame)
         if reply is not None:
             self.conn.enqueue(reply)
 

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.db.engine import run_after_commit
 from backend.db.models import Event, Org, Task
+from backend.db.transaction import transaction
 from backend.events.actions import record_system_action
 from backend.inbox.service import next_revs, set_sla
 from backend.notify.service import Outgoing
@@ -159,7 +159,10 @@ async def _fire(
 async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> SweepResult:
     """One batch in one transaction; returns what fired."""
     total = SweepResult()
-    async with ctx.db.sessions() as session:
+    # Committed when the batch is done; then what its hooks hung on the commit runs: the
+    # sockets' `event` frames of the automatic supervision and escalation, the
+    # `notification` frames and pushes.
+    async with ctx.db.sessions() as session, transaction(session):
         query = (
             select(Task)
             .where(Task.state == "open", Task.next_crossing_at <= now)
@@ -181,10 +184,6 @@ async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> S
             last = await next_revs(session, len(tasks))
             for offset, task in enumerate(tasks):
                 task.rev = last - len(tasks) + 1 + offset
-        await session.commit()
-        # What the batch's hooks hung on the commit: the sockets' `event` frames of the
-        # automatic supervision and escalation, the `notification` frames and pushes.
-        run_after_commit(session)
     return total
 
 
