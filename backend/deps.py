@@ -82,9 +82,8 @@ class SessionJanitor:
 
 
 async def provide_db(
-    request: Request[Any, Any, Any], state: State
+    request: Request[Any, Any, Any], ctx: NamedDependency[AppContext]
 ) -> AsyncGenerator[AsyncSession, None]:
-    ctx = get_context(state)
     # GET and HEAD only read, unless a handler says otherwise (opt={"writes": True}: a read
     # that writes an audit row). SQLite then needs no write lock for them.
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
@@ -155,7 +154,9 @@ async def require_bearer(
     connection.state[_CHECKED] = (token, claims)
 
 
-async def provide_principal(request: Request[Any, Any, Any], state: State, db: DB) -> Principal:
+async def provide_principal(
+    request: Request[Any, Any, Any], ctx: NamedDependency[AppContext], db: DB
+) -> Principal:
     """The caller, from what the guard found: the checked login, or the decoded token whose
     session is checked here (one query; then remembered in ``AuthService.verified``)."""
     principal: Principal | None = request.state.get(_PRINCIPAL)
@@ -163,4 +164,4 @@ async def provide_principal(request: Request[Any, Any, Any], state: State, db: D
         return principal
     checked = request.state.get(_CHECKED)
     token, claims = checked if checked is not None else (_bearer(request.headers), None)
-    return await get_context(state).auth.authenticate(db, token, claims)
+    return await ctx.auth.authenticate(db, token, claims)

@@ -13,7 +13,7 @@ from backend.common.phone import mask_phone
 from backend.db.models import Org, User, UserPreference
 from backend.deps import DB, PUBLIC, Caller, client_ip
 from backend.orgs.service import org_out
-from backend.parts import AuthDep
+from backend.parts import ContextDep
 from schemas.auth import LoginIn, MeOut, QuietHours, RefreshIn, TokenPairOut
 from schemas.common import Strict
 
@@ -57,23 +57,23 @@ class AuthController(Controller):
 
     @post("/login", status_code=200, opt=PUBLIC)
     async def login(
-        self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[LoginIn]
+        self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB, data: JSONBody[LoginIn]
     ) -> TokenPairOut:
-        issued = await auth.login(
+        issued = await ctx.auth.login(
             db, username=data.username, password=data.password, ip=client_ip(request)
         )
         return await _pair(db, issued)
 
     @post("/refresh", status_code=200, opt=PUBLIC)
     async def refresh(
-        self, request: Request[Any, Any, Any], auth: AuthDep, db: DB, data: JSONBody[RefreshIn]
+        self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB, data: JSONBody[RefreshIn]
     ) -> TokenPairOut:
-        issued = await auth.refresh(db, token=data.refresh_token, ip=client_ip(request))
+        issued = await ctx.auth.refresh(db, token=data.refresh_token, ip=client_ip(request))
         return await _pair(db, issued)
 
     @post("/logout", status_code=204)
-    async def logout(self, auth: AuthDep, db: DB, principal: Caller) -> None:
-        await auth.logout(db, principal)
+    async def logout(self, ctx: ContextDep, db: DB, principal: Caller) -> None:
+        await ctx.auth.logout(db, principal)
 
 
 class MeController(Controller):
@@ -81,8 +81,8 @@ class MeController(Controller):
     tags = ["auth"]
 
     @get("")
-    async def me(self, auth: AuthDep, db: DB, principal: Caller) -> MeOut:
-        checked = auth.verified.profile(principal.id)
+    async def me(self, ctx: ContextDep, db: DB, principal: Caller) -> MeOut:
+        checked = ctx.auth.verified.profile(principal.id)
         if checked is not None:  # read with the login check, a moment ago
             return checked
         user = await db.get(User, principal.id)

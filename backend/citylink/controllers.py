@@ -13,7 +13,7 @@ from backend.db.models import CityCase, Event
 from backend.deps import DB, PUBLIC
 from backend.errors import ProblemError
 from backend.open311.system_user import system_principal
-from backend.parts import ClockDep, EventsDep, SettingsDep
+from backend.parts import ContextDep
 from schemas.common import NO_NUL, Location, Strict
 from schemas.events import EventCreateIn
 
@@ -50,12 +50,10 @@ class CityController(Controller):
     async def receive(
         self,
         request: Request[Any, Any, Any],
-        settings: SettingsDep,
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
     ) -> Response[CityCaseOut]:
-        secret = settings.city_inbound_secret
+        secret = ctx.settings.city_inbound_secret
         if not secret:
             # Switched off, not down: 503 would tell the caller to retry, and a link nobody
             # set up does not come back by itself (docs/api.md, "Switched off").
@@ -66,7 +64,7 @@ class CityController(Controller):
         # Checked before the body is read as JSON: unsigned input is never parsed.
         if not verify(secret, ts, body, signature):
             raise _unauthenticated("bad signature")
-        if not fresh(ts, clock().timestamp()):
+        if not fresh(ts, ctx.now().timestamp()):
             raise _unauthenticated("stale or malformed timestamp")
         case = decode_json(body, CityCaseIn)
         known = await db.get(CityCase, case.city_case_id)
@@ -82,8 +80,8 @@ class CityController(Controller):
             grade=case.grade,
             source="city",  # type: ignore[arg-type]  # not a value mobile clients may send
         )
-        event, _dups = await events.create(db, principal, data, clock())
-        db.add(CityCase(city_case_id=case.city_case_id, event_id=event.id, received_at=clock()))
+        event, _dups = await ctx.events.create(db, principal, data, ctx.now())
+        db.add(CityCase(city_case_id=case.city_case_id, event_id=event.id, received_at=ctx.now()))
         await db.flush()
         return Response(_out(case.city_case_id, event), status_code=201)
 

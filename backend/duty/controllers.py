@@ -18,7 +18,7 @@ from backend.duty.rosters import RowError, apply_rosters, present_rosters, roste
 from backend.duty.service import roster_at
 from backend.duty.shifts import TZ, shift_at, shift_bounds
 from backend.errors import ProblemError
-from backend.parts import ClockDep
+from backend.parts import ContextDep
 from schemas.duty import DutyNowOut, RosterPage, RosterPut, RostersOut
 
 __all__ = ["DutyController"]
@@ -56,13 +56,13 @@ class DutyController(Controller):
     async def put_rosters(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RosterPut],
     ) -> RostersOut:
         rows = await strict_body(request, RosterPut)
-        rosters, errors = await apply_rosters(db, principal, rows, clock())
+        rosters, errors = await apply_rosters(db, principal, rows, ctx.now())
         if errors:
             _raise_row_errors(errors, csv_lines=False)
         return RostersOut(items=await present_rosters(db, rosters))
@@ -70,7 +70,7 @@ class DutyController(Controller):
     @post("/rosters/import", status_code=200, request_max_body_size=IMPORT_BODY_LIMIT)
     async def import_rosters(
         self,
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: MultipartBody[dict[str, Any]],
@@ -87,7 +87,7 @@ class DutyController(Controller):
         await file.close()
         rows, numbers, errors = await parse_roster_csv(db, content)
         if not errors:
-            rosters, errors = await apply_rosters(db, principal, rows, clock())
+            rosters, errors = await apply_rosters(db, principal, rows, ctx.now())
             # apply_rosters counts entries; report them as the file's line numbers.
             errors = [RowError(numbers[e.index], e.field, e.message, e.forbidden) for e in errors]
         if errors:
@@ -97,7 +97,7 @@ class DutyController(Controller):
     @get("/rosters")
     async def list_rosters(
         self,
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         org_id: Annotated[str | None, QueryParameter(max_length=64)] = None,
@@ -106,7 +106,7 @@ class DutyController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> RosterPage:
-        today = clock().astimezone(TZ).date()
+        today = ctx.now().astimezone(TZ).date()
         start = from_ or today
         end = to or start + timedelta(days=31)
         if end < start or (end - start).days > MAX_SPAN_DAYS:
@@ -136,10 +136,10 @@ class DutyController(Controller):
         return RosterPage(items=await present_rosters(db, page), next_cursor=next_cursor)
 
     @get("/now")
-    async def now(self, clock: ClockDep, db: DB, principal: Caller, org_id: OrgId) -> DutyNowOut:
+    async def now(self, ctx: ContextDep, db: DB, principal: Caller, org_id: OrgId) -> DutyNowOut:
         if await db.get(Org, org_id) is None:
             raise ProblemError(404, "not_found", "no such org")
-        at = clock()
+        at = ctx.now()
         day, shift = shift_at(at)
         starts, ends = shift_bounds(day, shift)
         roster = await roster_at(db, org_id, at)

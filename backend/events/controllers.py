@@ -34,7 +34,7 @@ from backend.events.presenter import (
 )
 from backend.events.service import EventFilters
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
-from backend.parts import ClockDep, EventsDep, SettingsDep
+from backend.parts import ContextDep
 from backend.settings import Settings
 from schemas.events import ActionIn, EventCreateIn, EventDetailOut, EventOut
 
@@ -64,18 +64,16 @@ class EventsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        settings: SettingsDep,
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[EventCreateIn],
     ) -> Response[EventOut]:
-        svc = events
+        svc = ctx.events
         data = await strict_body(request, EventCreateIn)
 
         async def produce() -> tuple[int, EventOut]:
-            now = clock()
+            now = ctx.now()
             event, duplicates, created = await svc.report(db, principal, data, now)
             out = await present_created(db, event, created, principal, svc.links, now=now)
             out.possible_duplicates = duplicates
@@ -87,23 +85,22 @@ class EventsController(Controller):
             user_id=principal.id,
             scope="POST /events",
             produce=produce,
-            policy=_policy(settings),
+            policy=_policy(ctx.settings),
         )
 
     @get("", dependencies={"filters": Provide(provide_event_filters)})
     async def list_events(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         filters: NamedDependency[EventFilters],
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> Response[EventPage]:
-        svc = events
-        now = clock()
+        svc = ctx.events
+        now = ctx.now()
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
@@ -130,13 +127,12 @@ class EventsController(Controller):
     async def detail(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         event_id: FromPath[str],
     ) -> Response[EventDetailOut]:
-        svc = events
+        svc = ctx.events
         event = await svc.get_visible(db, principal, event_id)
         reveal = _reveals_phone(principal, event)
         if reveal:
@@ -149,7 +145,7 @@ class EventsController(Controller):
                 data={"event_id": event.id},
             )
         out = await present_detail(
-            db, event, principal, svc.links, now=clock(), reveal_phone=reveal
+            db, event, principal, svc.links, now=ctx.now(), reveal_phone=reveal
         )
         return conditional_json(request, out, now=svc.links.clock())
 
@@ -157,19 +153,17 @@ class EventsController(Controller):
     async def act(
         self,
         request: Request[Any, Any, Any],
-        settings: SettingsDep,
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         event_id: FromPath[str],
         data: JSONBody[ActionIn],
     ) -> Response[EventDetailOut]:
-        svc = events
+        svc = ctx.events
         data = await strict_body(request, ActionIn)  # type: ignore[arg-type]
 
         async def produce() -> tuple[int, EventDetailOut]:
-            now = clock()
+            now = ctx.now()
             outcome = await apply_action(svc, db, principal, event_id, data, now)
             # The unmasked phone is for reading a case (and audited there); an action's
             # answer shows the masked number only.
@@ -184,5 +178,5 @@ class EventsController(Controller):
             user_id=principal.id,
             scope=f"POST /events/{event_id}/actions",
             produce=produce,
-            policy=_policy(settings),
+            policy=_policy(ctx.settings),
         )

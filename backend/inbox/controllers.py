@@ -11,7 +11,7 @@ from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor
 from backend.deps import DB, Caller
 from backend.inbox.views import list_inbox, sync_inbox
-from backend.parts import ClockDep, SyncCursorsDep
+from backend.parts import ContextDep
 from schemas.inbox import InboxPage, SyncOut
 
 __all__ = ["InboxController"]
@@ -25,19 +25,18 @@ class InboxController(Controller):
 
     @get("")
     async def inbox(
-        self, request: Request[Any, Any, Any], clock: ClockDep, db: DB, principal: Caller
+        self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB, principal: Caller
     ) -> Response[InboxPage]:
-        items = await list_inbox(db, principal, clock())
+        items = await list_inbox(db, principal, ctx.now())
         return conditional_json(request, InboxPage(items=items, next_cursor=None))
 
     @get("/sync")
     async def sync(
         self,
-        clock: ClockDep,
-        sync_cursors: SyncCursorsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         cursor: Cursor = None,
         limit: SyncLimit = 200,
     ) -> SyncOut:
-        return await sync_inbox(db, principal, sync_cursors, cursor, limit, clock())
+        return await sync_inbox(db, principal, ctx.sync_cursors, cursor, limit, ctx.now())

@@ -14,7 +14,7 @@ from backend.deps import DB, Caller
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from backend.incidents import service
 from backend.incidents.plans import PLANS
-from backend.parts import ClockDep, ContextDep, SettingsDep
+from backend.parts import ContextDep
 from backend.rooms.service import members_clause
 from schemas.incidents import IncidentIn, IncidentOut, PlanOut
 
@@ -30,8 +30,6 @@ class IncidentsController(Controller):
         self,
         request: Request[Any, Any, Any],
         ctx: ContextDep,
-        settings: SettingsDep,
-        clock: ClockDep,
         db: DB,
         principal: Caller,
         data: JSONBody[IncidentIn],
@@ -39,10 +37,10 @@ class IncidentsController(Controller):
         data = await strict_body(request, IncidentIn)
 
         async def produce() -> tuple[int, IncidentOut]:
-            incident = await service.declare(ctx, db, principal, data, clock())
+            incident = await service.declare(ctx, db, principal, data, ctx.now())
             return 201, await service.present(db, incident)
 
-        s = settings
+        s = ctx.settings
         return await run_idempotent(  # type: ignore[return-value]
             request,
             db,
@@ -73,7 +71,7 @@ class IncidentsController(Controller):
 
     @post("/{incident_id:str}/close", status_code=200)
     async def close(
-        self, clock: ClockDep, db: DB, principal: Caller, incident_id: FromPath[str]
+        self, ctx: ContextDep, db: DB, principal: Caller, incident_id: FromPath[str]
     ) -> IncidentOut:
-        incident = await service.close_incident(db, principal, incident_id, clock())
+        incident = await service.close_incident(db, principal, incident_id, ctx.now())
         return await service.present(db, incident)

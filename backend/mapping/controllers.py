@@ -30,7 +30,7 @@ from backend.mapping.service import (
     nearby,
     store,
 )
-from backend.parts import ClockDep
+from backend.parts import ContextDep
 from schemas.mapping import FeatureCollectionOut, FeatureIn, FeatureOut, LayerOut
 
 __all__ = ["MapController"]
@@ -99,7 +99,7 @@ class MapController(Controller):
     async def create_feature(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -116,7 +116,7 @@ class MapController(Controller):
             )
             if taken:
                 raise ProblemError(409, "conflict", f"feature id {checked.code!r} exists: PUT it")
-        now = clock()
+        now = ctx.now()
         row = MapFeature(layer=layer, created_at=now)
         store(row, checked, now)
         db.add(row)
@@ -127,7 +127,7 @@ class MapController(Controller):
     async def replace_feature(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -140,7 +140,7 @@ class MapController(Controller):
         # The path names the feature; a body "id" would rename its source key: refuse that.
         if checked.code is not None and checked.code != row.code:
             raise ProblemError(409, "conflict", "the body's id differs from the feature's")
-        store(row, checked, clock())
+        store(row, checked, ctx.now())
         await db.flush()
         return feature_out(row)
 
@@ -154,7 +154,7 @@ class MapController(Controller):
     @post("/layers/{code:str}/import", status_code=200, request_max_body_size=IMPORT_BODY_LIMIT)
     async def import_layer(
         self,
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         code: FromPath[str],
@@ -175,7 +175,7 @@ class MapController(Controller):
         await file.close()
         checked = check_collection(decode_collection(content))
         created, updated, deleted = await import_features(
-            db, layer, checked, mode == "replace", clock()
+            db, layer, checked, mode == "replace", ctx.now()
         )
         return ImportOut(layer=layer, created=created, updated=updated, deleted=deleted)
 

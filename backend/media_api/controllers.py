@@ -15,7 +15,7 @@ from backend.deps import DB, PUBLIC, Caller
 from backend.errors import ProblemError
 from backend.media_api.service import VARIANTS, media_out
 from backend.media_api.uploads import original_key, variant_key
-from backend.parts import ClockDep, MediaLinksDep, MediaStoreDep, UploadsDep
+from backend.parts import ContextDep
 from media import MediaNotFound, verify_signature
 from schemas.media import MediaOut
 
@@ -32,9 +32,7 @@ class MediaController(Controller):
     @post("", request_max_body_size=UPLOAD_BODY_LIMIT)
     async def upload(
         self,
-        clock: ClockDep,
-        uploads: UploadsDep,
-        media_links: MediaLinksDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: MultipartBody[dict[str, Any]],
@@ -49,9 +47,9 @@ class MediaController(Controller):
             )
         content = await file.read()
         await file.close()
-        media, created = await uploads.upload(db, principal, content, clock())
+        media, created = await ctx.uploads.upload(db, principal, content, ctx.now())
         return Response(
-            media_out(media, principal, media_links),
+            media_out(media, principal, ctx.media_links),
             status_code=201 if created else 200,
         )
 
@@ -66,8 +64,7 @@ class MediaFilesController(Controller):
     @get("/{media_id:str}/{variant:str}")
     async def variant(
         self,
-        media_links: MediaLinksDep,
-        media_store: MediaStoreDep,
+        ctx: ContextDep,
         db: DB,
         media_id: FromPath[str],
         variant: FromPath[str],
@@ -75,7 +72,7 @@ class MediaFilesController(Controller):
         sig: Annotated[str, QueryParameter(max_length=200)],
         if_none_match: Annotated[str | None, HeaderParameter(name="If-None-Match")] = None,
     ) -> Response[bytes]:
-        links = media_links
+        links = ctx.media_links
         if variant not in VARIANTS or not verify_signature(
             links.secret, media_id, variant, exp, sig, time.time()
         ):
@@ -87,7 +84,7 @@ class MediaFilesController(Controller):
             original_key(media.sha256) if variant == "original" else variant_key(media.id, variant)
         )
         try:
-            body = await media_store.get(key)
+            body = await ctx.media_store.get(key)
         except MediaNotFound as exc:
             raise ProblemError(404, "not_found", "media file not found") from exc
         etag = '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'

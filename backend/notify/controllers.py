@@ -14,7 +14,7 @@ from backend.errors import ProblemError
 from backend.notify import centre
 from backend.notify.devices import present_device, register_device, unregister_device
 from backend.notify.service import present
-from backend.parts import ClockDep
+from backend.parts import ContextDep
 from schemas.notify import (
     DeliveryOut,
     DeviceIn,
@@ -35,20 +35,20 @@ class DevicesController(Controller):
     async def register(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[DeviceIn],
     ) -> Response[DeviceOut]:
         data = await strict_body(request, DeviceIn)
-        device, created = await register_device(db, principal, data, clock())
+        device, created = await register_device(db, principal, data, ctx.now())
         return Response(present_device(device), status_code=201 if created else 200)
 
     @delete("/{token:str}", status_code=204)
     async def unregister(
-        self, clock: ClockDep, db: DB, principal: Caller, token: FromPath[str]
+        self, ctx: ContextDep, db: DB, principal: Caller, token: FromPath[str]
     ) -> None:
-        await unregister_device(db, principal, token, clock())
+        await unregister_device(db, principal, token, ctx.now())
 
 
 class NotificationsController(Controller):
@@ -76,15 +76,15 @@ class NotificationsController(Controller):
         return conditional_json(request, page)
 
     @post("/read-all", status_code=200)
-    async def read_all(self, clock: ClockDep, db: DB, principal: Caller) -> ReadAllOut:
-        marked = await centre.mark_all_read(db, principal.id, clock())
+    async def read_all(self, ctx: ContextDep, db: DB, principal: Caller) -> ReadAllOut:
+        marked = await centre.mark_all_read(db, principal.id, ctx.now())
         return ReadAllOut(marked=marked)
 
     @post("/{notification_id:str}/read", status_code=200)
     async def read(
-        self, clock: ClockDep, db: DB, principal: Caller, notification_id: FromPath[str]
+        self, ctx: ContextDep, db: DB, principal: Caller, notification_id: FromPath[str]
     ) -> NotificationOut:
-        note = await centre.mark_read(db, principal.id, notification_id, clock())
+        note = await centre.mark_read(db, principal.id, notification_id, ctx.now())
         return present(note)
 
     @get("/{notification_id:str}/deliveries")

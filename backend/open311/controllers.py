@@ -27,7 +27,7 @@ from backend.open311.service import (
     services,
 )
 from backend.open311.submit import submit_request
-from backend.parts import ClockDep, EventsDep
+from backend.parts import ContextDep
 from schemas.open311 import KeyIn, KeyIssuedOut, KeyOut
 
 __all__ = ["Open311KeysController", "open311_router"]
@@ -114,9 +114,9 @@ class Open311Controller(Controller):
 
     @get(["/requests.json", "/requests.xml"])
     async def list_requests(
-        self, request: Request[Any, Any, Any], clock: ClockDep, db: DB
+        self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB
     ) -> Response[bytes]:
-        events = await list_requests(db, _params(request), clock())
+        events = await list_requests(db, _params(request), ctx.now())
         return render(
             _fmt_of(request), "service_requests", "request", await requests_out(db, events)
         )
@@ -150,12 +150,12 @@ class Open311Controller(Controller):
 
     @post(["/requests.json", "/requests.xml"], status_code=201)
     async def create(
-        self, request: Request[Any, Any, Any], clock: ClockDep, events: EventsDep, db: DB
+        self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB
     ) -> Response[bytes]:
         form = await _form(request)
         check_jurisdiction(form.get("jurisdiction_id"))
         key = await key_for(db, form.get("api_key") or request.query_params.get("api_key"))
-        event, record = await submit_request(db, events, key, form, clock())
+        event, record = await submit_request(db, ctx.events, key, form, ctx.now())
         body = [
             {
                 "service_request_id": event.case_no,
@@ -200,7 +200,7 @@ class Open311KeysController(Controller):
     async def issue(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[KeyIn],
@@ -213,7 +213,7 @@ class Open311KeysController(Controller):
             key_hash=digest,
             name=body.name,
             created_by=principal.id,
-            created_at=clock(),
+            created_at=ctx.now(),
         )
         db.add(row)
         await db.flush()
@@ -237,14 +237,14 @@ class Open311KeysController(Controller):
 
     @post("/{key_id:str}/revoke", status_code=200)
     async def revoke(
-        self, clock: ClockDep, db: DB, principal: Caller, key_id: FromPath[str]
+        self, ctx: ContextDep, db: DB, principal: Caller, key_id: FromPath[str]
     ) -> KeyOut:
         if principal.role != "admin":
             raise ProblemError(403, "forbidden", "only admins revoke Open311 keys")
         row = await db.get(Open311Key, key_id)
         if row is None:
             raise ProblemError(404, "not_found", "no such key")
-        row.revoked_at = row.revoked_at or clock()
+        row.revoked_at = row.revoked_at or ctx.now()
         return KeyOut(
             id=row.id, name=row.name, created_at=row.created_at, revoked_at=row.revoked_at
         )

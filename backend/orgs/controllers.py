@@ -12,7 +12,7 @@ from backend.common.pagination import Cursor, Limit, decode_cursor, encode_curso
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.orgs import service
-from backend.parts import GridIndexDep
+from backend.parts import ContextDep
 from schemas.orgs import CategoryOut, GridOut, LocateOut, OrgTreeNode
 
 __all__ = ["OrgsController"]
@@ -71,13 +71,13 @@ class OrgsController(Controller):
     @get("/locate")
     async def locate(
         self,
-        grid_index: GridIndexDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         lat: Annotated[float, QueryParameter(ge=-90, le=90)],
         lng: Annotated[float, QueryParameter(ge=-180, le=180)],
     ) -> LocateOut:
-        holder = grid_index
+        holder = ctx.grid_index
         return service.located_out(await service.locate(db, holder, lat, lng))
 
     @get("/categories")

@@ -11,7 +11,7 @@ from backend.common.pagination import Limit, strict_body
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
-from backend.parts import ClockDep, EventsDep, RoomsDep, SettingsDep
+from backend.parts import ContextDep
 from backend.rooms import service as rooms_service
 from backend.rooms.messages import load_messages, present_messages
 from backend.settings import Settings
@@ -51,8 +51,7 @@ class RoomsController(Controller):
     async def create(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
-        events: EventsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RoomCreateIn],
@@ -67,18 +66,18 @@ class RoomsController(Controller):
                     "an event room needs event_id",
                     errors=[{"field": "event_id", "message": "required", "source": "body"}],
                 )
-            event = await events.get_visible(db, principal, data.event_id)
+            event = await ctx.events.get_visible(db, principal, data.event_id)
         elif data.kind == "incident" and principal.role not in {
             "district_dispatcher",
             "official",
             "admin",
         }:
             raise ProblemError(403, "forbidden", "incident rooms are opened by declaring one")
-        room, created = await rooms_service.new_room(db, principal, data, clock(), event=event)
+        room, created = await rooms_service.new_room(db, principal, data, ctx.now(), event=event)
         if not created:
             # Whoever may see the event may join its room.
             if await rooms_service.member_role(db, room.id, principal.id, principal.org_id) is None:
-                await rooms_service.add_members(db, room.id, user_ids=[principal.id], now=clock())
+                await rooms_service.add_members(db, room.id, user_ids=[principal.id], now=ctx.now())
         out = await rooms_service.present_room(db, room)
         return Response(out, status_code=201 if created else 200)
 
@@ -98,7 +97,7 @@ class RoomsController(Controller):
     async def add_members(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -113,7 +112,7 @@ class RoomsController(Controller):
             user_ids=data.user_ids,
             org_ids=data.org_ids,
             role=data.role,
-            now=clock(),
+            now=ctx.now(),
         )
         return await rooms_service.present_room(db, room)
 
@@ -129,19 +128,19 @@ class RoomsController(Controller):
 
     @post("/{room_id:str}/archive", status_code=200)
     async def archive(
-        self, clock: ClockDep, db: DB, principal: Caller, room_id: FromPath[str]
+        self, ctx: ContextDep, db: DB, principal: Caller, room_id: FromPath[str]
     ) -> RoomOut:
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         _owner_or_dispatcher(role, principal)
         if room.status != "archived":
-            room.status, room.archived_at = "archived", clock()
+            room.status, room.archived_at = "archived", ctx.now()
             await db.flush()
         return await rooms_service.present_room(db, room)
 
     @get("/{room_id:str}/messages")
     async def history(
         self,
-        rooms: RoomsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -153,7 +152,7 @@ class RoomsController(Controller):
         rows = await load_messages(
             db, room.id, after_seq=after_seq, before_seq=before_seq, limit=limit
         )
-        items = await present_messages(db, rows, rooms.links)
+        items = await present_messages(db, rows, ctx.rooms.links)
         backwards = after_seq is None and before_seq is not None
         cursor = None
         if len(rows) == limit:
@@ -167,9 +166,7 @@ class RoomsController(Controller):
     async def send(
         self,
         request: Request[Any, Any, Any],
-        settings: SettingsDep,
-        clock: ClockDep,
-        rooms: RoomsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -183,8 +180,7 @@ class RoomsController(Controller):
                 "room_id differs from the path",
                 errors=[{"field": "room_id", "message": "must match the path", "source": "body"}],
             )
-        rooms = rooms
-        wait = rooms.hub.allow_send(principal.id)
+        wait = ctx.rooms.hub.allow_send(principal.id)
         if wait is not None:
             raise ProblemError(
                 429, "rate_limited", "slow down", headers={"Retry-After": str(int(wait) + 1)}
@@ -192,7 +188,7 @@ class RoomsController(Controller):
 
         async def produce() -> tuple[int, MessageOut]:
             room, role = await rooms_service.load_member_room(db, room_id, principal)
-            out, created = await rooms.send(db, principal, room, role, data, clock())
+            out, created = await ctx.rooms.send(db, principal, room, role, data, ctx.now())
             return (201 if created else 200), out
 
         return await run_idempotent(  # type: ignore[return-value]
@@ -201,15 +197,14 @@ class RoomsController(Controller):
             user_id=principal.id,
             scope=f"POST /rooms/{room_id}/messages",
             produce=produce,
-            policy=_policy(settings),
+            policy=_policy(ctx.settings),
         )
 
     @post("/{room_id:str}/messages/{seq:int}/ack", status_code=200)
     async def ack(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
-        rooms: RoomsDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         room_id: FromPath[str],
@@ -218,11 +213,11 @@ class RoomsController(Controller):
     ) -> MessageOut:
         data = await strict_body(request, AckIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
-        return await rooms.ack(db, principal, room, role, seq, data.text, clock())
+        return await ctx.rooms.ack(db, principal, room, role, seq, data.text, ctx.now())
 
     @get("/{room_id:str}/messages/{seq:int}/acks")
     async def acks(
-        self, rooms: RoomsDep, db: DB, principal: Caller, room_id: FromPath[str], seq: MessageSeq
+        self, ctx: ContextDep, db: DB, principal: Caller, room_id: FromPath[str], seq: MessageSeq
     ) -> list[AckOut]:
         room, _ = await rooms_service.load_member_room(db, room_id, principal)
-        return await rooms.acks(db, room.id, seq)
+        return await ctx.rooms.acks(db, room.id, seq)

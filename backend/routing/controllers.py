@@ -13,7 +13,7 @@ from backend.auth.principal import Principal
 from backend.common.pagination import strict_body
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
-from backend.parts import ClockDep
+from backend.parts import ContextDep
 from backend.routing import service
 from schemas.stats import RoutingRuleIn, RoutingRuleOut
 
@@ -49,14 +49,14 @@ class RoutingController(Controller):
     async def create_rule(
         self,
         request: Request[Any, Any, Any],
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         data: JSONBody[RoutingRuleIn],
     ) -> RoutingRuleOut:
         _require(principal, frozenset({"admin"}))
         data = await strict_body(request, RoutingRuleIn)
-        out = await service.create_rule(db, data, actor_id=principal.id, now=clock())
+        out = await service.create_rule(db, data, actor_id=principal.id, now=ctx.now())
         audit.record(
             db,
             action="routing_rule.create",

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from backend.common.pagination import RFC3339, checked_instant
 from backend.deps import Caller
 from backend.errors import ProblemError
-from backend.parts import CalendarDep
+from backend.parts import ContextDep
 from schemas.sla import WorkingPeriodOut, WorkingPeriodsOut
 
 __all__ = ["MAX_WINDOW", "CalendarController"]
@@ -37,7 +37,7 @@ class CalendarController(Controller):
     @get("/working-periods")
     async def working_periods(
         self,
-        calendar: CalendarDep,
+        ctx: ContextDep,
         principal: Caller,
         from_: Annotated[
             str, QueryParameter(name="from", description="window start", pattern=RFC3339)
@@ -50,9 +50,9 @@ class CalendarController(Controller):
             raise _bad_window("from", "from must be before to")
         if end - start > MAX_WINDOW:
             raise _bad_window("to", f"the window may span at most {MAX_WINDOW.days} days")
-        periods = calendar.working_periods(start, end)
+        periods = ctx.calendar.working_periods(start, end)
         body = WorkingPeriodsOut(
-            timezone=calendar.tz.key,
+            timezone=ctx.calendar.tz.key,
             from_=start,
             to=end,
             periods=[WorkingPeriodOut(start=a, end=b) for a, b in periods],

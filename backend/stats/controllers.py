@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from backend.common.pagination import RFC3339
 from backend.deps import DB, Caller
-from backend.parts import ClockDep, ContextDep
+from backend.parts import ContextDep
 from backend.stats import assessment as assess
 from backend.stats.hotspots import hotspots
 from backend.stats.scope import DEFAULT_WINDOW, scope_clause, window_of
@@ -35,7 +35,6 @@ class StatsController(Controller):
     async def overview(
         self,
         ctx: ContextDep,
-        clock: ClockDep,
         db: DB,
         principal: Caller,
         from_: From = None,
@@ -43,7 +42,7 @@ class StatsController(Controller):
         street_id: StreetId = None,
     ) -> OverviewOut:
         scope = scope_clause(principal, street_id)
-        now = clock()
+        now = ctx.now()
         return await overview(
             db,
             scope=scope,
@@ -56,7 +55,7 @@ class StatsController(Controller):
     @get("/hotspots")
     async def hotspots(
         self,
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         from_: From = None,
@@ -66,13 +65,13 @@ class StatsController(Controller):
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> HotspotsOut:
         scope = scope_clause(principal, street_id)
-        window = window_of(from_, to, clock(), DEFAULT_WINDOW)
+        window = window_of(from_, to, ctx.now(), DEFAULT_WINDOW)
         return await hotspots(db, scope=scope, window=window, min_count=min_count, limit=limit)
 
     @get("/assessment")
     async def assessment(
         self,
-        clock: ClockDep,
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         month: Annotated[
@@ -81,5 +80,5 @@ class StatsController(Controller):
         street_id: StreetId = None,
     ) -> AssessmentOut:
         scope = scope_clause(principal, street_id)
-        label, window = assess.month_window(month, clock())
+        label, window = assess.month_window(month, ctx.now())
         return await assess.assessment(db, scope=scope, month=label, window=window)

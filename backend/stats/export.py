@@ -28,7 +28,7 @@ from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.events.filters import provide_event_filters
 from backend.events.service import EventFilters, EventService
-from backend.parts import ClockDep, ContextDep, EventsDep
+from backend.parts import ContextDep
 
 __all__ = ["CHUNK", "HEADER", "ExportController", "csv_rows", "safe_cell"]
 
@@ -150,16 +150,14 @@ class ExportController(Controller):
     async def export(
         self,
         ctx: ContextDep,
-        clock: ClockDep,
-        events: EventsDep,
         db: DB,
         principal: Caller,
         filters: NamedDependency[EventFilters],
     ) -> Stream:
         if principal.role not in DISPATCHER_ROLES:
             raise ProblemError(403, "forbidden", "only dispatchers may export events")
-        svc: EventService = events
-        now = clock()
+        svc: EventService = ctx.events
+        now = ctx.now()
         # Reference tables are small (hundreds of rows): one read, then names by id.
         names = dict((await db.execute(select(Org.id, Org.name))).all())
         names |= dict((await db.execute(select(Category.code, Category.name))).all())
