@@ -46,7 +46,7 @@ class EventPage(msgspec.Struct, kw_only=True):
 
 
 def _service(state: State) -> EventService:
-    return get_context(state).part("events")  # type: ignore[no-any-return]
+    return get_context(state).part("events")  # type: ignore[no-any-return]  # AppContext.parts is dict[str, Any] (helper house)
 
 
 def _policy(state: State) -> IdempotencyPolicy:
@@ -85,7 +85,7 @@ class EventsController(Controller):
             out.possible_duplicates = duplicates
             return 201, out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,
@@ -166,7 +166,7 @@ class EventsController(Controller):
         data: JSONBody[ActionIn],
     ) -> Response[EventDetailOut]:
         svc = _service(state)
-        data = await strict_body(request, ActionIn)  # type: ignore[arg-type]
+        data = await strict_body(request, ActionIn)  # type: ignore[arg-type]  # ActionIn is a Union alias, not a type
 
         async def produce() -> tuple[int, EventDetailOut]:
             now = get_context(state).now()
@@ -178,7 +178,7 @@ class EventsController(Controller):
             )
             return 200, out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,

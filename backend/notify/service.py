@@ -42,7 +42,7 @@ def present(n: Notification) -> NotificationOut:
         kind=n.kind,
         title=n.title,
         body=n.body,
-        priority=n.priority,  # type: ignore[arg-type]
+        priority=n.priority,  # type: ignore[arg-type]  # String column; only Priority values are stored
         data=dict(n.data or {}),
         created_at=n.created_at,
         read_at=n.read_at,
@@ -60,7 +60,7 @@ def _wire(row: dict[str, Any]) -> dict[str, Any]:
         created_at=row["created_at"],
         read_at=None,
     )
-    return msgspec.to_builtins(out)  # type: ignore[no-any-return]
+    return msgspec.to_builtins(out)  # type: ignore[no-any-return]  # to_builtins is typed Any; a Struct gives a dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +182,8 @@ class NotifyService:
         now: datetime,
     ) -> dict[str, Any]:
         state, reason, due = "pending", None, now
-        if not self.sender.can_reach(platform):
+        # The column is a plain String; registration accepts only the Platform literals.
+        if not self.sender.can_reach(platform):  # type: ignore[arg-type]  # see above
             # HarmonyOS and web: in-app only. A skipped row (not a failed push) keeps the
             # admin's delivery view complete without a pointless provider call.
             state, reason = "skipped", f"in-app only: {self.sender.name} cannot reach {platform}"

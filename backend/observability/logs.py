@@ -128,7 +128,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-class _ChengyunHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ChengyunHandler(logging.StreamHandler[TextIO]):
     """Marks our handler, so configuring again replaces it instead of adding another."""
 
 

@@ -36,7 +36,7 @@ MessageSeq = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 
 
 def _rooms(state: State) -> Rooms:
-    return get_context(state).part("rooms")  # type: ignore[no-any-return]
+    return get_context(state).part("rooms")  # type: ignore[no-any-return]  # AppContext.parts is dict[str, Any] (helper house)
 
 
 def _policy(state: State) -> IdempotencyPolicy:
@@ -203,7 +203,7 @@ class RoomsController(Controller):
             )
             return (201 if created else 200), out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,
