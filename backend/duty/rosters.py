@@ -202,7 +202,7 @@ async def present_rosters(session: AsyncSession, rosters: Sequence[DutyRoster]) 
                 org_id=r.org_id,
                 org_name=names.get(r.org_id, ""),
                 date=r.date,
-                shift=r.shift,  # type: ignore[arg-type]  # String column; the roster import checks the shift
+                shift=r.shift,
                 starts_at=starts,
                 ends_at=ends,
                 user_ids=list(r.user_ids),

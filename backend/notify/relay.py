@@ -303,13 +303,13 @@ def _claimed(
     try:
         message = PushMessage(
             token=device.token,
-            platform=device.platform,  # type: ignore[arg-type]  # String column; registration stores only Platform values
+            platform=device.platform,
             title=note.title,
             body=note.body,
             kind=note.kind,
             # notification_id lets the app mark the in-app copy read when the push is tapped.
             data={**(note.data or {}), "notification_id": note.id},
-            priority=note.priority,  # type: ignore[arg-type]  # String column; only Priority values are stored
+            priority=note.priority,
             collapse_key=note.collapse_key,
         )
     except InvalidPushMessage as exc:
