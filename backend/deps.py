@@ -42,7 +42,7 @@ Caller = NamedDependency[Principal]
 
 
 def get_context(state: State) -> AppContext:
-    return state["ctx"]  # type: ignore[no-any-return]
+    return state["ctx"]  # type: ignore[no-any-return]  # Litestar's State is a dict[str, Any]
 
 
 def client_ip(request: Request[Any, Any, Any]) -> str | None:
@@ -89,7 +89,7 @@ async def provide_db(
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
     session = (ctx.db.read_sessions if reads_only else ctx.db.sessions)()
     opened = request.scope.get(_OPEN_SESSIONS)
-    if opened is not None:
+    if isinstance(opened, list):
         opened.append(session)  # SessionJanitor closes it once the answer is sent
     try:
         async with transaction(session):

@@ -1,4 +1,14 @@
-"""Problem documents (RFC 9457) for every error the API answers with."""
+"""Problem documents (RFC 9457) for every error the API answers with.
+
+Why not Litestar's ``litestar.plugins.problem_details`` (checked against 2.25): its
+``ProblemDetailsException.to_response`` writes ``status`` first and has no ``code``, while
+the contract's document (API.md) is ``type, title, status, detail, code`` in that order plus
+a machine ``code`` that clients branch on, and the title is the status's, not the detail;
+converting HTTPException there also puts ``exc.detail`` into ``title``. We would override
+its handler and exception for every case, keeping none of it. The same bytes are also sent
+where no Litestar handler runs (``problem_body``: WebSocket closes, the ASGI layer), so the
+one encoder lives here and the handlers below are plain ``exception_handlers``.
+"""
 
 from __future__ import annotations
 
@@ -122,6 +132,10 @@ def _problem_error(_: Request[Any, Any, Any], exc: ProblemError) -> Response[byt
     return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
 
 
+# Neither msgspec nor Litestar hands over the offending field as data: msgspec's
+# ValidationError carries only its message text, with the path as a suffix ("... - at
+# `$.title`") that Litestar turns into ``key``; so the field names inside the message are read
+# from the text, pinned by tests/integration/test_problems.py and test_hostile_*.py.
 # msgspec names the field inside the message when the error is about the object itself
 # ("unknown field `x`", "missing required field `x`"); Litestar then reports the parent's
 # path, "data" for the top level. Clients need the offending field, so take it from there.

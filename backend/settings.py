@@ -145,7 +145,7 @@ class Settings:
         return self.media_dir if self.media_dir is not None else self.data_dir / "media"
 
     def with_overrides(self, **changes: object) -> Settings:
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # replace() cannot check **kwargs against fields
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

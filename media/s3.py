@@ -7,9 +7,9 @@ session) is thread-safe, so one client serves all of them.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -47,7 +47,10 @@ def _transient(exc: BaseException) -> bool:
     return False
 
 
-async def _call(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+_T = TypeVar("_T")
+
+
+async def _call(fn: Callable[..., _T], /, *args: Any, **kwargs: Any) -> _T:
     """Run a blocking boto3 call in a thread; an unreachable store is StoreUnavailable."""
     try:
         return await asyncio.to_thread(fn, *args, **kwargs)
@@ -110,7 +113,8 @@ class S3MediaStore(MediaStore):
                 raise MediaNotFound(key) from None
             raise
         with response["Body"] as body:
-            return body.read()
+            data: bytes = body.read()  # boto3 is untyped: the body is a StreamingBody
+        return data
 
     async def delete(self, key: str) -> None:
         # DeleteObject already succeeds on a missing key.

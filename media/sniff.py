@@ -76,7 +76,7 @@ def image_end(data: bytes, kind: Kind) -> int:
     if kind == "png":
         return _png_end(data)
     if kind == "webp":
-        riff_size = struct.unpack("<I", data[4:8])[0]
+        riff_size: int = struct.unpack("<I", data[4:8])[0]
         if 8 + riff_size > len(data):
             raise MediaError("corrupt_image", "the WebP file is truncated")
         return 8 + riff_size + (riff_size & 1)
@@ -200,7 +200,7 @@ def _png_end(data: bytes) -> int:
     pos = len(_PNG_MAGIC)
     n = len(data)
     while pos + 12 <= n:
-        length = struct.unpack(">I", data[pos : pos + 4])[0]
+        length: int = struct.unpack(">I", data[pos : pos + 4])[0]
         chunk_type = data[pos + 4 : pos + 8]
         pos += 12 + length
         if chunk_type == b"IEND":

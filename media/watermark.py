@@ -104,10 +104,10 @@ def _load_font(font_path: str | None, size: int) -> ImageFont.FreeTypeFont:
         # Scalable since Pillow 10.1 but without CJK glyphs: Chinese shows as boxes, the
         # time and case number stay readable. Better a partial line than a failed upload.
         log.warning("no CJK font found; the watermark falls back to Pillow's default font")
-        font = ImageFont.load_default(size=size)
-        if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
+        default = ImageFont.load_default(size=size)
+        if not isinstance(default, ImageFont.FreeTypeFont):  # Pillow built without FreeType
             raise RuntimeError("Pillow lacks FreeType support, needed for the watermark")
-        cache[("", size)] = font
+        cache[("", size)] = default
     return cache[("", size)]
 
 

@@ -37,11 +37,11 @@ __all__ = ["FakeFcm", "FakeReply", "ReceivedRequest", "StaticTokenCredential"]
 _START_TIMEOUT_SECONDS = 10
 
 
-class _StaticGoogleCredentials(google.auth.credentials.Credentials):  # type: ignore[misc]
+class _StaticGoogleCredentials(google.auth.credentials.Credentials):
     """A google-auth credential holding a fixed bearer token; refreshing is a no-op."""
 
     def __init__(self, token: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # google-auth leaves __init__ unannotated
         self.token = token
 
     def refresh(self, request: Any) -> None:
@@ -49,7 +49,7 @@ class _StaticGoogleCredentials(google.auth.credentials.Credentials):  # type: ig
         return None
 
 
-class StaticTokenCredential(fb_credentials.Base):
+class StaticTokenCredential(fb_credentials.Base):  # type: ignore[misc]  # firebase-admin is untyped
     """firebase-admin credential with a static token: no key file, no OAuth round trip."""
 
     def __init__(self, token: str) -> None:
@@ -82,7 +82,9 @@ class FakeReply:
         details: Iterable[Mapping[str, Any]] = (),
         headers: Mapping[str, str] | None = None,
     ) -> FakeReply:
-        all_details = [{"@type": FCM_ERROR_TYPE, "errorCode": error_code}] if error_code else []
+        all_details: list[Mapping[str, Any]] = (
+            [{"@type": FCM_ERROR_TYPE, "errorCode": error_code}] if error_code else []
+        )
         all_details += list(details)
         error = {"code": status, "message": message, "status": canonical, "details": all_details}
         return cls(status, error, dict(headers or {}))

@@ -169,8 +169,15 @@ ActionIn = (
     | Comment
 )
 
+
+def _tag_of(cls: type[_Action]) -> str:
+    tag = cls.__struct_config__.tag
+    assert isinstance(tag, str)  # every action is tagged with its name (tag=True)
+    return tag
+
+
 ACTION_TYPES: dict[str, type[_Action]] = {
-    cls.__struct_config__.tag: cls  # type: ignore[misc]
+    _tag_of(cls): cls
     for cls in (
         Accept,
         Reject,

@@ -183,7 +183,7 @@ class AuthService:
             .where(RefreshToken.token_hash == row.token_hash, RefreshToken.used_at.is_(None))
             .values(used_at=now)
         )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult at runtime
             auth_session.revoked_at = now
             auth_session.revoked_reason = "refresh_reuse"
             audit.record(

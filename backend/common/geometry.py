@@ -101,4 +101,4 @@ def parse_bbox(value: str | None) -> tuple[float, float, float, float] | None:
                 {"field": "bbox", "message": "four numbers, min before max", "source": "query"}
             ],
         )
-    return parts  # type: ignore[return-value]
+    return parts[0], parts[1], parts[2], parts[3]

@@ -238,7 +238,7 @@ def _exact_body(doc: dict[str, Any], handler: Any, op: dict[str, Any]) -> None:
 
 
 def _handlers(route: HTTPRoute) -> list[tuple[str, Any]]:
-    out = []
+    out: list[tuple[str, Any]] = []
     for handler in route.route_handlers:
         for method in handler.http_methods:
             if method not in {"HEAD", "OPTIONS"}:

@@ -69,10 +69,10 @@ async def check_schema(engine: AsyncEngine) -> None:
     """Raise ``SchemaBehind`` when the database is not migrated to this code's heads."""
     async with engine.connect() as conn:
         has_table = await conn.run_sync(lambda c: inspect(c).has_table("alembic_version"))
-        rows = None
+        rows: list[str] | None = None
         if has_table:
-            rows = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalars()
-            rows = list(rows)
+            result = await conn.execute(text("SELECT version_num FROM alembic_version"))
+            rows = list(result.scalars())
     missing = missing_revisions(rows)
     if missing:
         raise SchemaBehind(

@@ -72,5 +72,6 @@ def transaction_lost(exc: BaseException) -> bool:
         return False
     # SQLAlchemy's asyncpg adapter carries the driver's SQLSTATE on the wrapped error.
     orig = exc.orig
-    state = getattr(orig, "sqlstate", None) or getattr(orig.__cause__, "sqlstate", None)
+    cause = orig.__cause__ if orig is not None else None
+    state = getattr(orig, "sqlstate", None) or getattr(cause, "sqlstate", None)
     return state in _RETRYABLE_SQLSTATES

@@ -152,7 +152,7 @@ class DutyController(Controller):
         return DutyNowOut(
             org_id=org_id,
             date=day,
-            shift=shift,  # type: ignore[arg-type]
+            shift=shift,  # type: ignore[arg-type]  # String column; the roster import checks the shift
             starts_at=starts,
             ends_at=ends,
             rostered=roster is not None,

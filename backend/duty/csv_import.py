@@ -109,7 +109,7 @@ async def parse_roster_csv(
             RosterIn(
                 org_id=orgs[ln.org_code],
                 date=day,
-                shift=ln.shift,  # type: ignore[arg-type]
+                shift=ln.shift,  # type: ignore[arg-type]  # checked to be day or night above
                 user_ids=[users[n] for n in ln.usernames],
                 leader_id=users[ln.leader] if ln.leader else None,
             )

@@ -65,7 +65,8 @@ async def _ancestry(session: AsyncSession, org_ids: Iterable[str]) -> dict[str, 
                 todo.add(parent_id)
     out: dict[str, set[str]] = {}
     for start in org_ids:
-        chain, cur = set(), start
+        chain: set[str] = set()
+        cur: str | None = start
         while cur is not None and cur not in chain:
             chain.add(cur)
             cur = parent.get(cur)
@@ -154,7 +155,7 @@ async def apply_rosters(
 
 def roster_query(
     org_id: str | None, start: date, end: date, after: tuple[date, str, str] | None
-) -> Select[tuple[DutyRoster]]:
+) -> Select[DutyRoster]:
     q = select(DutyRoster).where(DutyRoster.date >= start, DutyRoster.date <= end)
     if org_id is not None:
         q = q.where(DutyRoster.org_id == org_id)
@@ -201,7 +202,7 @@ async def present_rosters(session: AsyncSession, rosters: Sequence[DutyRoster]) 
                 org_id=r.org_id,
                 org_name=names.get(r.org_id, ""),
                 date=r.date,
-                shift=r.shift,  # type: ignore[arg-type]
+                shift=r.shift,
                 starts_at=starts,
                 ends_at=ends,
                 user_ids=list(r.user_ids),

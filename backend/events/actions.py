@@ -241,7 +241,8 @@ async def apply_action(
     action: ev.ActionIn,
     now: datetime,
 ) -> ActionOutcome:
-    name = type(action).__struct_config__.tag  # type: ignore[attr-defined]
+    name = type(action).__struct_config__.tag
+    assert isinstance(name, str)  # every ActionIn member is tagged with its action's name
     event = await svc.get_visible(session, principal, event_id, lock=True)
     pending = (await pending_extensions(session, [event.id])).get(event.id)
     facts = facts_of(event, pending is not None)

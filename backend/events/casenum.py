@@ -18,7 +18,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 async def next_case_no(session: AsyncSession, now: datetime, prefix: str = "HS") -> str:
     day = now.astimezone(SHANGHAI).strftime("%Y%m%d")
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One atomic upsert: concurrent reports on PostgreSQL queue on the counter row and
     # each gets its own number; no read-then-write race.
     stmt = (

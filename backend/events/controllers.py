@@ -79,7 +79,7 @@ class EventsController(Controller):
             out.possible_duplicates = duplicates
             return 201, out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,
@@ -160,7 +160,7 @@ class EventsController(Controller):
         data: JSONBody[ActionIn],
     ) -> Response[EventDetailOut]:
         svc = ctx.events
-        data = await strict_body(request, ActionIn)  # type: ignore[arg-type]
+        data = await strict_body(request, ActionIn)  # type: ignore[arg-type]  # ActionIn is a Union alias, not a type
 
         async def produce() -> tuple[int, EventDetailOut]:
             now = ctx.now()
@@ -172,7 +172,7 @@ class EventsController(Controller):
             )
             return 200, out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,

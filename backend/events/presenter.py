@@ -66,7 +66,7 @@ async def pending_extensions(
 async def _lookup(session: AsyncSession, model: type, ids: set[str]) -> dict[str, object]:
     if not ids:
         return {}
-    key = model.code if model is Category else model.id  # type: ignore[attr-defined]
+    key = model.code if model is Category else model.id  # type: ignore[attr-defined]  # model is a type; the reads helper rewrites this
     rows = await session.execute(select(model).where(key.in_(ids)))
     return {getattr(r, "code" if model is Category else "id"): r for r in rows.scalars()}
 
@@ -128,7 +128,7 @@ def _event_out(
             else None
         ),
         due_at=e.due_at,
-        sla_state=sla_state(  # type: ignore[arg-type]
+        sla_state=sla_state(
             running=e.status in SLA_RUNNING, warn_at=e.warn_at, due_at=e.due_at, now=now
         ),
         supervision_count=e.supervision_count,
@@ -260,7 +260,7 @@ _PAGE_COLUMNS = (
 )
 
 
-def page_query(query: Select[tuple[Event]]) -> Select[Any]:
+def page_query(query: Select[Event]) -> Select[Any]:
     """``query`` (a list of events, filtered, ordered and limited) as plain columns with
     what the wire shows of each event's reporter, category, orgs and pending extension
     joined in.
@@ -382,7 +382,7 @@ async def present_detail(
             from_status=t.from_status,
             to_status=t.to_status,
             note=t.note,
-            media=by_seq.get(t.seq, []),  # type: ignore[arg-type]
+            media=by_seq.get(t.seq, []),  # type: ignore[arg-type]  # by_seq holds list[object] (reads helper)
             data=t.data or {},
         )
         for t, name, role, org_name in entries

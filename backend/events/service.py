@@ -112,7 +112,7 @@ class EventService:
 
     def list_query(
         self, principal: Principal, filters: EventFilters, now: datetime
-    ) -> Select[tuple[Event]]:
+    ) -> Select[Event]:
         query = select(Event).where(visible_clause(principal))
         f = filters
         if f.status:
@@ -346,7 +346,7 @@ class EventService:
     ) -> list[DuplicateOut]:
         """Open events whose report photo is near-identical to one of this event's: the
         same pile of garbage photographed twice, even if the pins were dropped far apart."""
-        mine = (
+        mine: list[int] = (
             phashes
             if phashes is not None
             else [
@@ -358,6 +358,7 @@ class EventService:
                         .where(EventMedia.event_id == event.id, Media.phash.is_not(None))
                     )
                 ).scalars()
+                if h is not None
             ]
         )
         if not mine:
@@ -386,7 +387,7 @@ class EventService:
         )
         found: dict[str, DuplicateOut] = {}
         for eid, case_no, status, lat, lng, created_at, phash in rows.all():
-            if eid in already or eid in found:
+            if eid in already or eid in found or phash is None:
                 continue
             if any(hamming(phash, h) <= SIMILAR_PHOTO_BITS for h in mine):
                 found[eid] = DuplicateOut(

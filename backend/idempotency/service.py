@@ -78,7 +78,7 @@ def _request_hash(scope: str, raw: bytes) -> str:
 
 
 def _insert(session: AsyncSession) -> Any:
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 def _encode(body: Any) -> bytes:
@@ -94,7 +94,7 @@ async def _claim(
     policy: IdempotencyPolicy,
 ) -> str | Response[bytes]:
     """Return our claim token (uncommitted), or the response to give instead of running."""
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         locked = await session.scalar(
             select(func.pg_try_advisory_xact_lock(LOCK_CLASS, claim_lock_key(user_id, key)))
         )

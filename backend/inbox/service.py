@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypedDict
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,6 +77,17 @@ def _next_crossing(task: Task) -> datetime | None:
         if at is not None and not fired
     ]
     return min(pending) if pending else None
+
+
+class SlaTimes(TypedDict):
+    """The three crossings of a handling task, as ``set_sla`` and ``open_task`` take them."""
+
+    due_at: datetime | None
+    warn_at: datetime | None
+    escalate_at: datetime | None
+
+
+_NO_SLA = SlaTimes(due_at=None, warn_at=None, escalate_at=None)
 
 
 def set_sla(
@@ -286,11 +298,11 @@ async def reconcile_event_tasks(
         .scalars()
         .all()
     )
-    sla = {
-        "due_at": event.due_at,
-        "warn_at": event.warn_at,
-        "escalate_at": escalate_at(event.due_at) if event.due_at and escalate_at else None,
-    }
+    sla = SlaTimes(
+        due_at=event.due_at,
+        warn_at=event.warn_at,
+        escalate_at=escalate_at(event.due_at) if event.due_at and escalate_at else None,
+    )
     kept: set[str] = set()
     for task in current:
         target = wanted.get(task.kind)
@@ -324,7 +336,7 @@ async def reconcile_event_tasks(
             org_id=None if target.user_id else target.org_id,
             role=None if target.user_id else target.role,
             event_id=event.id,
-            **(sla if kind == "handle" else {}),
+            **(sla if kind == "handle" else _NO_SLA),
         )
     await session.flush()
 

@@ -63,7 +63,7 @@ async def tasks_out(session: AsyncSession, tasks: list[Task], now: datetime) -> 
                 room_id=t.room_id,
                 message_seq=t.message_seq,
                 due_at=t.due_at,
-                sla_state=sla_state(  # type: ignore[arg-type]
+                sla_state=sla_state(
                     running=t.due_at is not None, warn_at=t.warn_at, due_at=t.due_at, now=now
                 ),
                 created_at=t.created_at,

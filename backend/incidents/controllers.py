@@ -41,7 +41,7 @@ class IncidentsController(Controller):
             return 201, await service.present(db, incident)
 
         s = ctx.settings
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,

@@ -87,7 +87,7 @@ async def declare(
         now,
         event=event,
     )
-    location = None
+    location: dict[str, float | str] | None = None
     if data.location is not None:
         location = {"lat": data.location.lat, "lng": data.location.lng}
         if data.location.address:

@@ -217,13 +217,13 @@ async def import_features(
     }
     created = updated = 0
     for item in checked:
-        row = existing.get(item.code) if item.code is not None else None
-        if row is None:
-            row = MapFeature(layer=layer, created_at=now)
-            session.add(row)
+        feature = existing.get(item.code) if item.code is not None else None
+        if feature is None:
+            feature = MapFeature(layer=layer, created_at=now)
+            session.add(feature)
             created += 1
         else:
             updated += 1
-        store(row, item, now)
+        store(feature, item, now)
     await session.flush()
     return created, updated, deleted

@@ -24,7 +24,7 @@ def _build_store(s: Settings) -> MediaStore:
     if s.s3_bucket:
         from media import S3MediaStore  # boto3 loads only when S3 is configured
 
-        return S3MediaStore(  # type: ignore[no-any-return]
+        return S3MediaStore(
             s.s3_endpoint, s.s3_bucket, s.s3_access_key or "", s.s3_secret_key or "", s.s3_region
         )
     return LocalMediaStore(s.resolved_media_dir)

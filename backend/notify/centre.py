@@ -83,7 +83,7 @@ async def mark_all_read(session: AsyncSession, user_id: str, now: datetime) -> i
         .values(read_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult at runtime
 
 
 async def deliveries_of(session: AsyncSession, notification_id: str) -> list[DeliveryOut]:

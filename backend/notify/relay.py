@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, insert, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import UTCDateTime, new_id
@@ -45,6 +45,7 @@ __all__ = ["Claimed", "PushRelay", "RelayConfig"]
 log = logging.getLogger("chengyun.notify.relay")
 
 _T = PushDelivery.__table__
+assert isinstance(_T, Table)  # the mapped class's own table (typed as any FromClause)
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +143,7 @@ class PushRelay:
         return handled
 
     # -- the three steps ----------------------------------------------------------------
-    def _due(self, now: datetime) -> object:
+    def _due(self, now: datetime) -> ColumnElement[bool]:
         return and_(
             or_(
                 and_(PushDelivery.state == "pending", PushDelivery.next_attempt_at <= now),
@@ -159,7 +160,7 @@ class PushRelay:
             ids = list(
                 await s.scalars(
                     select(PushDelivery.id)
-                    .where(due)  # type: ignore[arg-type]
+                    .where(due)
                     .order_by(PushDelivery.next_attempt_at)
                     .limit(limit or self.config.batch_size)
                     .with_for_update(skip_locked=True)
@@ -171,7 +172,7 @@ class PushRelay:
             claimed_ids = list(
                 await s.scalars(
                     update(PushDelivery)
-                    .where(PushDelivery.id.in_(ids), due)  # type: ignore[arg-type]
+                    .where(PushDelivery.id.in_(ids), due)
                     .values(
                         state="sending",
                         claimed_until=lease,
@@ -302,13 +303,13 @@ def _claimed(
     try:
         message = PushMessage(
             token=device.token,
-            platform=device.platform,  # type: ignore[arg-type]
+            platform=device.platform,
             title=note.title,
             body=note.body,
             kind=note.kind,
             # notification_id lets the app mark the in-app copy read when the push is tapped.
             data={**(note.data or {}), "notification_id": note.id},
-            priority=note.priority,  # type: ignore[arg-type]
+            priority=note.priority,
             collapse_key=note.collapse_key,
         )
     except InvalidPushMessage as exc:

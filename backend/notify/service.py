@@ -22,6 +22,7 @@ from backend.db.engine import on_commit
 from backend.db.models import Device, Notification, PushDelivery, User, UserPreference
 from backend.notify.policy import is_muted, quiet_release
 from push import PushSender
+from push.message import Platform
 from schemas.notify import NotificationOut
 
 __all__ = ["DEFAULT_ORG_ROLES", "LiveListener", "NotifyService", "Outgoing", "present"]
@@ -42,7 +43,7 @@ def present(n: Notification) -> NotificationOut:
         kind=n.kind,
         title=n.title,
         body=n.body,
-        priority=n.priority,  # type: ignore[arg-type]
+        priority=n.priority,
         data=dict(n.data or {}),
         created_at=n.created_at,
         read_at=n.read_at,
@@ -60,7 +61,7 @@ def _wire(row: dict[str, Any]) -> dict[str, Any]:
         created_at=row["created_at"],
         read_at=None,
     )
-    return msgspec.to_builtins(out)  # type: ignore[no-any-return]
+    return msgspec.to_builtins(out)  # type: ignore[no-any-return]  # to_builtins is typed Any; a Struct gives a dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +132,7 @@ class NotifyService:
                 select(UserPreference).where(UserPreference.user_id.in_(active))
             )
         }
-        devices_of: dict[str, list[tuple[str, str]]] = {}
+        devices_of: dict[str, list[tuple[str, Platform]]] = {}
         for device_id, user_id, platform in (
             await session.execute(
                 select(Device.id, Device.user_id, Device.platform).where(
@@ -177,7 +178,7 @@ class NotifyService:
         row: dict[str, Any],
         pref: UserPreference | None,
         device_id: str,
-        platform: str,
+        platform: Platform,
         note: Outgoing,
         now: datetime,
     ) -> dict[str, Any]:

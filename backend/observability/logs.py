@@ -1,5 +1,13 @@
 """JSON log lines, one object per line, each with the request id of its request.
 
+Why not Litestar's ``litestar.plugins.structlog`` (checked against 2.25): every module and
+library here logs through stdlib ``logging``; the plugin adds structlog (a dependency) and
+configures it process-wide with ``structlog.configure`` plus a ``dictConfig`` that replaces
+the root handlers (tests build many apps in one process and rely on pytest's capture
+handler staying). Its request logging middleware would duplicate our one access line per
+request (observability/asgi.py), which also times 404s and feeds the latency metrics. What
+remains ours is small: a formatter, the request-id filter and the redaction filter.
+
 Configured by ``create_app`` and the CLI (never at import time). Every record passes the
 redaction filter on our root handler, which sits first among the root handlers and
 rewrites the record in place, so handlers after it (pytest's capture, a test's handler)
@@ -128,7 +136,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
-class _ChengyunHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _ChengyunHandler(logging.StreamHandler[TextIO]):
     """Marks our handler, so configuring again replaces it instead of adding another."""
 
 

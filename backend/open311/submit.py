@@ -73,7 +73,7 @@ async def submit_request(
         category_code=code,
         description=description or category.name,
         location=Location(lat=lat, lng=lng, address=address),
-        source="open311",  # type: ignore[arg-type]
+        source="open311",  # type: ignore[arg-type]  # a server-side source, not one clients may send
     )
     try:
         event, _duplicates = await events.create(session, principal, data, now)

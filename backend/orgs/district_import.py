@@ -185,7 +185,7 @@ def _check_overlaps(decoded: DecodedDistrict, stored: dict[str, Org]) -> None:
 
 
 def _check_categories(decoded: DecodedDistrict, stored: dict[str, Org]) -> None:
-    types = {e.item.code: e.item.type for e in decoded.orgs}
+    types: dict[str, str] = {e.item.code: e.item.type for e in decoded.orgs}
     types.update({code: o.type for code, o in stored.items()})
     for entry in decoded.categories:
         dept = entry.item.default_department
@@ -256,18 +256,20 @@ async def plan_district(session: AsyncSession, decoded: DecodedDistrict) -> Dist
             )
         ).scalars()
     }
-    for entry in decoded.categories:
-        item, old_cat = entry.item, categories.get(entry.item.code)
+    for cat_entry in decoded.categories:
+        item, old_cat = cat_entry.item, categories.get(cat_entry.item.code)
         if old_cat is None:
-            plan.categories.append((entry, Change("category", item.code, "added", (item.name,))))
+            plan.categories.append(
+                (cat_entry, Change("category", item.code, "added", (item.name,)))
+            )
             continue
         old_dept = stored_codes.get(old_cat.default_department_id or "")
-        new = _category_values(item, entry.index, old_cat.default_department_id)
+        new = _category_values(item, cat_entry.index, old_cat.default_department_id)
         what = [k for k, v in new.items() if getattr(old_cat, k) != v]
         if old_dept != item.default_department:
             what.append(f"default_department {old_dept!r} → {item.default_department!r}")
         outcome = "updated" if what else "unchanged"
-        plan.categories.append((entry, Change("category", item.code, outcome, tuple(what))))
+        plan.categories.append((cat_entry, Change("category", item.code, outcome, tuple(what))))
     return plan
 
 
@@ -298,15 +300,15 @@ async def apply_district(session: AsyncSession, plan: DistrictPlan) -> None:
     # Without a relationship() between them the unit of work may insert categories before
     # the departments they point at; orgs go in first.
     await session.flush()
-    for entry, change in plan.categories:
+    for cat_entry, change in plan.categories:
         if change.outcome == "unchanged":
             continue
-        dept = by_code[entry.item.default_department]
-        values = _category_values(entry.item, entry.index, dept.id)
+        dept = by_code[cat_entry.item.default_department]
+        values = _category_values(cat_entry.item, cat_entry.index, dept.id)
         if change.outcome == "added":
-            session.add(Category(code=entry.item.code, **values))
+            session.add(Category(code=cat_entry.item.code, **values))
         else:
-            category = await session.get(Category, entry.item.code)
+            category = await session.get(Category, cat_entry.item.code)
             assert category is not None  # planned as existing, in this transaction
             for key, value in values.items():
                 setattr(category, key, value)

@@ -59,7 +59,7 @@ def direct_send(send: Any, depth: int = 4) -> Send | None:
     owner = getattr(send, "__self__", None)
     if owner is not None:
         uvicorn = type(owner).__module__.startswith("uvicorn.protocols.websockets.")
-        return send if uvicorn else None  # type: ignore[no-any-return]
+        return send if uvicorn else None
     if depth == 0 or not getattr(send, "__module__", "").startswith("litestar."):
         return None
     sends = [f for f in _closed_over(send) if callable(f) and not isinstance(f, type)]
@@ -174,14 +174,14 @@ class Connection:
     def _send_eagerly(self, direct: Send, text: str) -> None:
         coro = direct({"type": "websocket.send", "text": text})
         try:
-            suspended_on = coro.send(None)  # type: ignore[attr-defined]
+            suspended_on = coro.send(None)  # type: ignore[attr-defined]  # uvicorn's send is a coroutine, stepped by hand
         except StopIteration:
             return
         except _GONE:
             # The client went away; the receive loop sees the disconnect and cleans up.
             self.closed = True
             return
-        resume = _Resume(coro, suspended_on)  # type: ignore[arg-type]
+        resume = _Resume(coro, suspended_on)  # type: ignore[arg-type]  # the coroutine stepped above, typed as Awaitable
         self._writer = asyncio.get_running_loop().create_task(self._write_loop(resume))
 
     async def _write_loop(self, first: _Resume | None) -> None:

@@ -191,7 +191,7 @@ class RoomsController(Controller):
             out, created = await ctx.rooms.send(db, principal, room, role, data, ctx.now())
             return (201 if created else 200), out
 
-        return await run_idempotent(  # type: ignore[return-value]
+        return await run_idempotent(  # type: ignore[return-value]  # a replay returns the stored Response
             request,
             db,
             user_id=principal.id,

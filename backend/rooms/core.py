@@ -77,7 +77,7 @@ class Rooms:
             return existing, False
         members: dict[str, str] | None = None
         targets: list[tuple[str, str]] = []
-        location = None
+        location: dict[str, float | str] | None = None
         if data.kind == "text" and not data.text.strip():
             raise _unprocessable("validation_failed", "a text message needs text", "text")
         if data.kind == "image":
@@ -149,7 +149,7 @@ class Rooms:
         rows = await session.execute(
             select(User.id, User.display_name).where(User.id.in_(user_ids))
         )
-        return dict(rows.all())  # type: ignore[arg-type]
+        return dict(rows.all())
 
     async def _targets(
         self, session: AsyncSession, data: MessageIn, members: dict[str, str], now: datetime

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -30,6 +30,9 @@ __all__ = [
     "load_messages",
     "present_messages",
 ]
+
+# The table itself: the seq counter is bumped in SQL, not through the ORM row.
+_ROOMS: Table = Room.metadata.tables[Room.__tablename__]
 
 _MENTION = re.compile(r"@([^\s@,，。:：;；!！?？]+)")
 _encoder = msgspec.json.Encoder()
@@ -154,8 +157,8 @@ def mentioned_ids(text: str, explicit: Sequence[str] | None, names: dict[str, st
     found = list(dict.fromkeys(explicit or []))
     if "@" in text:
         by_name: dict[str, str] = {}
-        for uid, name in names.items():
-            by_name.setdefault(name, uid)
+        for member_id, name in names.items():
+            by_name.setdefault(name, member_id)
         for token in _MENTION.findall(text):
             uid = by_name.get(token)
             if uid is None:  # "@张三请速到" : the longest member name the token starts with
@@ -203,10 +206,10 @@ class MessageWriter:
                 # a rollback undoes the increment with the message, so seq never has gaps.
                 seq = (
                     await session.execute(
-                        update(Room.__table__)
-                        .where(Room.__table__.c.id == room.id)
-                        .values(last_seq=Room.__table__.c.last_seq + 1)
-                        .returning(Room.__table__.c.last_seq)
+                        update(_ROOMS)
+                        .where(_ROOMS.c.id == room.id)
+                        .values(last_seq=_ROOMS.c.last_seq + 1)
+                        .returning(_ROOMS.c.last_seq)
                     )
                 ).scalar_one()
                 msg = RoomMessage(

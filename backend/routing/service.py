@@ -168,4 +168,4 @@ async def create_rule(
 
 async def delete_rule(session: AsyncSession, rule_id: str) -> bool:
     result = await session.execute(delete(RoutingRule).where(RoutingRule.id == rule_id))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(result.rowcount)  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult at runtime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,7 +35,7 @@ class SchedulerRunner:
         self.ticks: dict[str, int] = {}
         self.last_lag: dict[str, float] = {}
 
-    def _wrap(self, spec: JobSpec):  # type: ignore[no-untyped-def]
+    def _wrap(self, spec: JobSpec) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             # Confirmed on the lock's own connection each time: after a database restart the
             # old leader's connection is dead and another process may hold the lock now.

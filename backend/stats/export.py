@@ -114,7 +114,7 @@ def csv_rows(events: list[Event], names: dict[str, str]) -> str:
 
 
 async def _stream(
-    db: Database, query: Select[tuple[Event]], names: dict[str, str]
+    db: Database, query: Select[Event], names: dict[str, str]
 ) -> AsyncIterator[bytes]:
     yield (BOM + ",".join(HEADER) + "\r\n").encode()
     after: tuple[datetime, str] | None = None
@@ -186,6 +186,6 @@ class ExportController(Controller):
 def vars_of(f: EventFilters) -> dict[str, object]:
     return {
         k: (list(v) if isinstance(v, tuple) else v.isoformat() if isinstance(v, datetime) else v)
-        for k in f.__slots__  # type: ignore[attr-defined]
+        for k in f.__slots__
         for v in [getattr(f, k)]
     }

@@ -8,6 +8,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, JSONType, new_id, utcnow
+from schemas.duty import Shift
 
 __all__ = ["DutyRoster"]
 
@@ -24,7 +25,7 @@ class DutyRoster(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
     date: Mapped[date] = mapped_column(Date)
-    shift: Mapped[str] = mapped_column(String(10))
+    shift: Mapped[Shift] = mapped_column(String(10))
     # Ordered list of user ids; the leader is one of them (added if missing).
     user_ids: Mapped[list[str]] = mapped_column(JSONType)
     leader_id: Mapped[str | None] = mapped_column(ForeignKey("users.id"))

@@ -9,6 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db.base import Base, JSONType, new_id, utcnow
+from push.message import Platform, Priority
 
 __all__ = ["Device", "Notification", "PushAttempt", "PushDelivery"]
 
@@ -23,7 +24,7 @@ class Notification(Base):
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
-    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    priority: Mapped[Priority] = mapped_column(String(10), default="normal")
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     # Pushes sharing it replace each other on the phone (five reminders show as one).
     collapse_key: Mapped[str | None] = mapped_column(String(64))
@@ -41,7 +42,7 @@ class Device(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     token: Mapped[str] = mapped_column(String(512), unique=True)
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
-    platform: Mapped[str] = mapped_column(String(10))
+    platform: Mapped[Platform] = mapped_column(String(10))
     app_version: Mapped[str | None] = mapped_column(String(50))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
@@ -66,7 +67,7 @@ class PushDelivery(Base):
     device_id: Mapped[str | None] = mapped_column(
         ForeignKey("devices.id", ondelete="SET NULL"), index=True
     )
-    platform: Mapped[str] = mapped_column(String(10))
+    platform: Mapped[Platform] = mapped_column(String(10))
     state: Mapped[str] = mapped_column(String(10), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
