@@ -16,9 +16,9 @@ __all__ = [
     "Posted",
     "Query",
     "RoomEnvelope",
-    "ToUser",
+    "ToUsers",
     "decode",
-    "decode_to_user",
+    "decode_to_users",
     "encode",
 ]
 
@@ -48,11 +48,12 @@ encode = msgspec.msgpack.Encoder().encode
 decode = msgspec.msgpack.Decoder(RoomEnvelope).decode
 
 
-class ToUser(msgspec.Struct, array_like=True, frozen=True):
-    """A frame for every socket of one user (the user-notify channel)."""
+class ToUsers(msgspec.Struct, array_like=True, frozen=True):
+    """One frame for every socket of these users (the user-notify channel): one message
+    however many recipients, the frame encoded once."""
 
-    user: str
+    users: list[str]
     frame: str
 
 
-decode_to_user = msgspec.msgpack.Decoder(ToUser).decode
+decode_to_users = msgspec.msgpack.Decoder(ToUsers).decode

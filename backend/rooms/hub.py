@@ -274,8 +274,13 @@ class RoomHub:
 
     def publish_to_user(self, user_id: str, frame: bytes) -> None:
         """An encoded frame to every socket of ``user_id``, on every process."""
-        payload = envelope.encode(envelope.ToUser(user_id, frame.decode()))
-        self.channels.publish(payload, NOTIFY_CHANNEL)
+        self.publish_to_users([user_id], frame)
+
+    def publish_to_users(self, user_ids: list[str], frame: bytes) -> None:
+        """An encoded frame to every socket of each of ``user_ids``, on every process."""
+        if user_ids:
+            payload = envelope.encode(envelope.ToUsers(user_ids, frame.decode()))
+            self.channels.publish(payload, NOTIFY_CHANNEL)
 
     # -- receiving --------------------------------------------------------------------
     async def _consume(self, sub: Subscriber, handle: Callable[[bytes], None]) -> None:
@@ -283,11 +288,12 @@ class RoomHub:
             handle(payload)
 
     def _on_notify(self, payload: bytes) -> None:
-        to = envelope.decode_to_user(payload)
-        conns = self.users.get(to.user)
-        if conns:
-            for conn in list(conns):
-                conn.enqueue(to.frame)
+        to = envelope.decode_to_users(payload)
+        for user_id in to.users:
+            conns = self.users.get(user_id)
+            if conns:
+                for conn in list(conns):
+                    conn.enqueue(to.frame)
 
     def _on_session_ended(self, payload: bytes) -> None:
         session_id = payload.decode()
