@@ -277,6 +277,15 @@ async def _post(base: str, room: str, token: str, first: int, count: int) -> Non
                 await asyncio.sleep(0.05)
 
 
+def _py_spy(pid: int, out: str) -> subprocess.Popen[bytes]:
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    return subprocess.Popen(  # noqa: S603 - py-spy from the bench's venv
+        [spy, "record", "--pid", str(pid), "--format", "raw", "--rate", "250", "-o", out],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _ask(parent: Any, cmd: dict[str, Any]) -> Any:
     parent.send(cmd)
     if not parent.poll(TIMEOUT + 60):
@@ -289,6 +298,9 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=3000)
     parser.add_argument("--before", type=int, default=20, help="messages before the kill")
     parser.add_argument("--after", type=int, default=20, help="messages during the storm")
+    parser.add_argument(
+        "--profile", metavar="FILE", help="py-spy the server over the storm (collapsed stacks)"
+    )
     args = parser.parse_args()
     _raise_nofile()
     os.sched_setaffinity(0, {1})
@@ -325,12 +337,16 @@ def main() -> None:
             restarted, up = server.start()
             assert server.proc is not None
             cpu0 = _cpu_seconds(server.proc.pid)
+            spy = _py_spy(server.proc.pid, args.profile) if args.profile else None
             parent.send({"op": "storm", "seqs": args.before + args.after})
             asyncio.run(_post(base, room, poster, args.before + 1, args.after))
             if not parent.poll(TIMEOUT + 60):
                 raise RuntimeError("clients silent during the storm")
             out = parent.recv()
             cpu = _cpu_seconds(server.proc.pid) - cpu0
+            if spy is not None:
+                spy.send_signal(signal.SIGINT)
+                spy.wait(60)
         finally:
             if clients is not None:
                 clients.join(30)

@@ -20,6 +20,11 @@ from schemas.rooms import PresenceFrame
 __all__ = ["PRESENCE_MAX", "Presence"]
 
 PRESENCE_DEBOUNCE_SECONDS = 0.2
+# A change is sent to every local socket of the room, each compressing the whole list
+# (permessage-deflate has a context per socket): above this many sockets the debounce
+# grows with them, so a room's presence costs about as much per second at any size. In a
+# reconnect storm this was 70 % of the server's CPU (bench/reconnect.py).
+PRESENCE_FULL_RATE_SOCKETS = 50
 # Above this many online members, presence is sent on subscribe only (a full list to
 # every member on every change would be quadratic), truncated to this many ids.
 PRESENCE_MAX = 500
@@ -81,8 +86,9 @@ class Presence:
         if announce:
             lr.announce_pending = True
         if lr.presence_handle is None:
+            scale = max(1.0, len(lr.conns) / PRESENCE_FULL_RATE_SOCKETS)
             lr.presence_handle = asyncio.get_running_loop().call_later(
-                PRESENCE_DEBOUNCE_SECONDS, self._flush, lr
+                PRESENCE_DEBOUNCE_SECONDS * scale, self._flush, lr
             )
 
     def _flush(self, lr: LocalRoom) -> None:
