@@ -40,6 +40,18 @@ class _ScrapeCollector(Collector):
         sockets.add_metric([], ctx.rooms.hub.open_sockets)
         yield sockets
 
+        writes = CounterMetricFamily(
+            "chengyun_ws_direct_writes",
+            "Room fan-out frames by path: written at once (eager), behind a send in flight "
+            "(queued), or through a writer task as the server's send is unknown (fallback).",
+            labels=["path"],
+        )
+        if rooms is not None:
+            counts = rooms.hub.writes
+            for path in ("eager", "queued", "fallback"):
+                writes.add_metric([path], getattr(counts, path))
+        yield writes
+
         pending = GaugeMetricFamily(
             "chengyun_outbox_pending", "Outbox rows waiting to be sent.", labels=["outbox"]
         )

@@ -28,7 +28,9 @@ __all__ = [
     "CLOSE_SHUTDOWN",
     "CLOSE_SLOW",
     "Connection",
+    "WriteCounts",
     "direct_send",
+    "fanout_send",
 ]
 
 log = logging.getLogger("chengyun.ws")
@@ -47,19 +49,73 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 _GONE = (OSError, RuntimeError, WebSocketDisconnect)
 
 
+# The one protocol whose ``send`` is known to write synchronously unless the transport is
+# paused, and to bind nothing to the calling task: the one ``chengyun serve`` and the
+# tests run (``ws="websockets-sansio"``), in the uvicorn versions tested. Anything else
+# takes the writer-task path, counted as "fallback" in /metrics and logged once; the
+# test_ws_direct_send integration test fails when that happens under the real server.
+DIRECT_PROTOCOLS = frozenset(
+    {"uvicorn.protocols.websockets.websockets_sansio_impl.WebSocketsSansIOProtocol"}
+)
+DIRECT_UVICORN = ((0, 54), (1, 0))  # tested from, up to (not included)
+
+
+def _uvicorn_tested() -> bool:
+    try:
+        import uvicorn
+    except ImportError:  # pragma: no cover - it is a dependency
+        return False
+    version = tuple(int(p) for p in uvicorn.__version__.split(".")[:2] if p.isdigit())
+    return DIRECT_UVICORN[0] <= version < DIRECT_UVICORN[1]
+
+
+_UVICORN_TESTED = _uvicorn_tested()
+
+
+@dataclass(slots=True)
+class WriteCounts:
+    """How fan-out frames reached sockets: written at once (eager), behind a send in
+    flight (queued), or through the writer task because the server's send is not one
+    fan-out may start itself (fallback)."""
+
+    eager: int = 0
+    queued: int = 0
+    fallback: int = 0
+
+
+_fallback_logged = False
+
+
+def fanout_send(send: Any) -> Send | None:
+    """``direct_send(send)``, logging once per process (WARNING) when there is none."""
+    global _fallback_logged
+    direct = direct_send(send)
+    if direct is None and not _fallback_logged:
+        _fallback_logged = True
+        log.warning(
+            "room fan-out takes the slow path (a writer task per frame): the ASGI send "
+            "is not %s under uvicorn %s..%s",
+            ", ".join(sorted(DIRECT_PROTOCOLS)),
+            *(".".join(map(str, v)) for v in DIRECT_UVICORN),
+        )
+    return direct
+
+
 def direct_send(send: Any, depth: int = 4) -> Send | None:
     """The send that fan-out may start outside the socket's own task, or None.
 
-    That is uvicorn's WebSocket protocol ``send``, which writes synchronously unless the
-    transport is paused and binds nothing to the calling task, found under Litestar's
-    pass-through wrappers (connection state, exception middleware), which it then skips:
-    the protocol itself refuses a send after a disconnect. Any other send (another server,
-    anyio cancel scopes, a middleware we do not know) gives None: the writer task path.
+    That is the ``send`` of uvicorn's WebSocket protocol (``DIRECT_PROTOCOLS``), which
+    writes synchronously unless the transport is paused and binds nothing to the calling
+    task, found under Litestar's pass-through wrappers (connection state, exception
+    middleware), which it then skips: the protocol itself refuses a send after a
+    disconnect. Any other send (another server or protocol, anyio cancel scopes, a
+    middleware we do not know) gives None: the writer task path.
     """
     owner = getattr(send, "__self__", None)
     if owner is not None:
-        uvicorn = type(owner).__module__.startswith("uvicorn.protocols.websockets.")
-        return send if uvicorn else None
+        kind = type(owner)
+        known = f"{kind.__module__}.{kind.__qualname__}" in DIRECT_PROTOCOLS
+        return send if known and _UVICORN_TESTED else None  # type: ignore[no-any-return]  # a bound method read off an untyped protocol
     if depth == 0 or not getattr(send, "__module__", "").startswith("litestar."):
         return None
     sends = [f for f in _closed_over(send) if callable(f) and not isinstance(f, type)]
@@ -128,6 +184,7 @@ class Connection:
         session_id: str = "",
         on_closed: Callable[[Connection], None] | None = None,
         direct: Send | None = None,
+        counts: WriteCounts | None = None,
     ) -> None:
         self._send = send
         self.user_id = user_id
@@ -139,6 +196,7 @@ class Connection:
         self.close_code: int | None = None
         # Set: a frame for an idle socket is written at once through this (``direct_send``).
         self._direct = direct
+        self.counts = counts if counts is not None else WriteCounts()
         self._writer: asyncio.Task[None] | None = None
         self._pinger: asyncio.TimerHandle | None = None
         self._expiry: asyncio.TimerHandle | None = None
@@ -162,6 +220,7 @@ class Connection:
             if self._direct is not None:
                 self._send_eagerly(self._direct, text)
                 return
+            self.counts.fallback += 1
             self.queue.append(text)
             self._writer = asyncio.get_running_loop().create_task(self._write_loop(None))
             return
@@ -169,6 +228,10 @@ class Connection:
             log.info("closing slow consumer user=%s queued=%d", self.user_id, len(self.queue))
             self.close(CLOSE_SLOW, "too slow")
             return
+        if self._direct is not None:
+            self.counts.queued += 1
+        else:
+            self.counts.fallback += 1
         self.queue.append(text)
 
     def _send_eagerly(self, direct: Send, text: str) -> None:
@@ -176,11 +239,13 @@ class Connection:
         try:
             suspended_on = coro.send(None)  # type: ignore[attr-defined]  # uvicorn's send is a coroutine, stepped by hand
         except StopIteration:
+            self.counts.eager += 1
             return
         except _GONE:
             # The client went away; the receive loop sees the disconnect and cleans up.
             self.closed = True
             return
+        self.counts.queued += 1  # the transport pushed back: finished by the writer task
         resume = _Resume(coro, suspended_on)  # type: ignore[arg-type]  # the coroutine stepped above, typed as Awaitable
         self._writer = asyncio.get_running_loop().create_task(self._write_loop(resume))
 

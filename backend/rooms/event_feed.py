@@ -54,11 +54,7 @@ def event_feed_hooks(hub: RoomHub) -> DomainHooks:
         users = await audience(session, event)
         frame = event_frame(event, action)
 
-        def publish() -> None:
-            for user_id in users:
-                hub.publish_to_user(user_id, frame)
-
-        on_commit(session, publish)
+        on_commit(session, lambda: hub.publish_to_users(users, frame))
 
     async def on_created(
         session: AsyncSession, event: Event, principal: Principal, now: datetime

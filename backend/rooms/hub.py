@@ -1,69 +1,43 @@
-"""Live fan-out of room frames through Litestar channels, per process.
+"""Live fan-out of room frames through Litestar channels, per process: the registry.
 
 Each process subscribes once to the channel of every room that has a local subscriber
 (memory backend in one process, Redis across several), and hands each frame to the
-local sockets' queues. Messages carry their seq: the hub delivers them in seq order with
-no repeats, holding a frame that overtook another (two writers publish independently)
-and reading a missing one back from the database if it does not arrive.
-
-Envelopes on a room channel: ``M<seq>\\n<frame>`` a message, ``E<user>\\n<frame>`` an
-ephemeral frame (typing, read) not echoed to ``<user>``, ``P<proc>\\n<json users>`` a
-process's subscribed users (presence), ``Q<proc>`` asks the others to announce theirs.
+local sockets. The parts each do one job: ``envelope`` what processes tell each other,
+``sequencer`` seq order and gap-fill, ``presence`` who is online, ``ratelimit`` posts per
+user. Nothing here outlives its sockets: a room is dropped with its last local socket,
+a user's entry and send bucket with their last socket.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
 import uuid
-from collections import Counter
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
 
 import msgspec
 from litestar.channels import ChannelsPlugin, Subscriber
 
-from backend.rooms.connection import CLOSE_AUTH, CLOSE_SHUTDOWN, Connection, RoomSub
+from backend.rooms import envelope
+from backend.rooms.connection import (
+    CLOSE_AUTH,
+    CLOSE_SHUTDOWN,
+    Connection,
+    RoomSub,
+    WriteCounts,
+)
+from backend.rooms.local_room import LocalRoom, room_channel
+from backend.rooms.presence import Presence
+from backend.rooms.ratelimit import SendLimiter
+from backend.rooms.sequencer import FetchFrames, Sequencer
 from schemas.notify import NotificationOut
-from schemas.rooms import NotificationFrame, PresenceFrame, ServerFrame, SubscribedFrame
+from schemas.rooms import NotificationFrame, ServerFrame, SubscribedFrame
 
-__all__ = ["FetchFrames", "RoomHub"]
+__all__ = ["FetchFrames", "RoomHub", "room_channel"]
 
-log = logging.getLogger("chengyun.rooms.hub")
-
-FetchFrames = Callable[[str, int, int | None], Awaitable[tuple[int, list[tuple[int, str]]]]]
 NOTIFY_CHANNEL = "user-notify"
 SESSION_CHANNEL = "session-ended"
-GAP_WAIT_SECONDS = 0.5
-# Frames read back at most per gap: fetch_frames answers nothing when more than its limit
-# were missed since ``after`` (up to the room's head, which may be past the gap).
-GAP_FETCH_MAX = 1000
-PRESENCE_DEBOUNCE_SECONDS = 0.2
-# Above this many online members, presence is sent on subscribe only (a full list to
-# every member on every change would be quadratic), truncated to this many ids.
-PRESENCE_MAX = 500
 
 _enc = msgspec.json.Encoder()
-
-
-def room_channel(room_id: str) -> str:
-    return f"room.{room_id}"
-
-
-@dataclass
-class LocalRoom:
-    room_id: str
-    conns: set[Connection] = field(default_factory=set)
-    delivered: int | None = None
-    held: dict[int, str] = field(default_factory=dict)
-    subscriber: Subscriber | None = None
-    consumer: asyncio.Task[None] | None = None
-    gap_task: asyncio.Task[None] | None = None
-    local_users: Counter[str] = field(default_factory=Counter)
-    remote: dict[str, tuple[frozenset[str], float]] = field(default_factory=dict)
-    presence_handle: asyncio.TimerHandle | None = None
-    announce_pending: bool = False
 
 
 class RoomHub:
@@ -81,19 +55,28 @@ class RoomHub:
         self.proc_id = uuid.uuid4().hex[:12]
         self.rooms: dict[str, LocalRoom] = {}
         self.users: dict[str, set[Connection]] = {}
-        self.send_rate = send_rate
-        self.send_burst = send_burst
-        self.presence_ttl = presence_ttl
-        self._buckets: dict[str, tuple[float, float]] = {}
-        self._locks: dict[str, asyncio.Lock] = {}
+        self.limiter = SendLimiter(send_rate, send_burst)
+        self.presence = Presence(self.proc_id, self.channels.publish, presence_ttl)
+        self.sequencer = Sequencer(fetch_frames, lambda lr: self.rooms.get(lr.room_id) is lr)
+        # How frames reached the sockets (eager, queued, fallback), read by /metrics.
+        self.writes = WriteCounts()
+        # Rooms being started (channel subscribed, head read): later subscribers wait.
+        self._starting: dict[str, asyncio.Future[LocalRoom]] = {}
         self._notify_sub: Subscriber | None = None
         self._notify_task: asyncio.Task[None] | None = None
         self._session_sub: Subscriber | None = None
         self._session_task: asyncio.Task[None] | None = None
-        self.fanout_observer: Callable[[float], None] | None = None
         # Called with the id of a login that ended anywhere (the session-ended broadcast).
         self.session_ended_listeners: list[Callable[[str], None]] = []
         self._catch_up_task: asyncio.Task[None] | None = None
+
+    @property
+    def fanout_observer(self) -> Callable[[float], None] | None:
+        return self.sequencer.fanout_observer
+
+    @fanout_observer.setter
+    def fanout_observer(self, observe: Callable[[float], None] | None) -> None:
+        self.sequencer.fanout_observer = observe
 
     # -- lifecycle --------------------------------------------------------------------
     async def start(self) -> None:
@@ -141,45 +124,52 @@ class RoomHub:
             conns.discard(conn)
             if not conns:
                 del self.users[conn.user_id]
+                self.limiter.forget(conn.user_id)
         for room_id in list(conn.rooms):
             self.leave(conn, room_id)
 
     def allow_send(self, user_id: str) -> float | None:
         """Token bucket per user (this process): None if allowed, else seconds to wait."""
-        now = time.monotonic()
-        tokens, at = self._buckets.get(user_id, (float(self.send_burst), now))
-        tokens = min(float(self.send_burst), tokens + (now - at) * self.send_rate)
-        if tokens < 1.0:
-            self._buckets[user_id] = (tokens, now)
-            return (1.0 - tokens) / self.send_rate
-        self._buckets[user_id] = (tokens - 1.0, now)
-        return None
+        return self.limiter.allow(user_id)
 
     # -- rooms ------------------------------------------------------------------------
     async def _room(self, room_id: str) -> LocalRoom:
         lr = self.rooms.get(room_id)
         if lr is not None and lr.delivered is not None:
             return lr
-        lock = self._locks.setdefault(room_id, asyncio.Lock())
-        async with lock:
-            lr = self.rooms.get(room_id)
-            if lr is None:
-                lr = LocalRoom(room_id)
-                self.rooms[room_id] = lr
-                # Subscribed before reading last_seq: anything committed after the read
-                # arrives on the channel, anything before it is in the database.
-                lr.subscriber = await self.channels.subscribe(room_channel(room_id))
-                lr.consumer = asyncio.create_task(
-                    self._consume(lr.subscriber, lambda p, lr=lr: self._on_room(lr, p))
-                )
-                last_seq, _ = await self.fetch_frames(room_id, -1, None)
-                lr.delivered = last_seq
-                self._drain(lr)
-                self.channels.publish(b"Q" + self.proc_id.encode(), room_channel(room_id))
+        starting = self._starting.get(room_id)
+        if starting is None:
+            starting = asyncio.ensure_future(self._start_room(room_id))
+            self._starting[room_id] = starting
+            starting.add_done_callback(lambda _f: self._starting.pop(room_id, None))
+        # Shielded: a subscriber that goes away does not cancel the start for the others.
+        return await asyncio.shield(starting)
+
+    async def _start_room(self, room_id: str) -> LocalRoom:
+        lr = self.rooms.get(room_id)
+        if lr is not None:  # started while the previous one was being dropped
+            return lr
+        lr = LocalRoom(room_id)
+        self.rooms[room_id] = lr
+        try:
+            # Subscribed before reading last_seq: anything committed after the read
+            # arrives on the channel, anything before it is in the database.
+            lr.subscriber = await self.channels.subscribe(room_channel(room_id))
+            lr.consumer = asyncio.create_task(
+                self._consume(lr.subscriber, lambda p, lr=lr: self._on_room(lr, p))
+            )
+            last_seq, _ = await self.fetch_frames(room_id, -1, None)
+        except BaseException:
+            await self._drop_room(lr)
+            raise
+        lr.delivered = last_seq
+        self.sequencer.drain(lr)
+        self.presence.query(room_id)
         return lr
 
     async def _drop_room(self, lr: LocalRoom) -> None:
-        self.rooms.pop(lr.room_id, None)
+        if self.rooms.get(lr.room_id) is lr:
+            del self.rooms[lr.room_id]
         if lr.gap_task is not None:
             lr.gap_task.cancel()
         if lr.presence_handle is not None:
@@ -201,9 +191,7 @@ class RoomHub:
         sub = RoomSub(last_seq=0, pending=[])
         conn.rooms[room_id] = sub
         lr.conns.add(conn)
-        lr.local_users[conn.user_id] += 1
-        if lr.local_users[conn.user_id] == 1:
-            self._presence_dirty(lr, announce=True)
+        self.presence.joined(lr, conn.user_id)
         # Read with no await since the socket joined lr.conns: every seq after
         # ``delivered`` reaches it through fan-out (held in sub.pending until the switch
         # below), so a live-only subscribe, or a client already there, reads no database.
@@ -236,7 +224,7 @@ class RoomHub:
             if seq > sub.last_seq:
                 sub.last_seq = seq
                 conn.enqueue(text)
-        conn.enqueue(self._presence_frame(lr))
+        conn.enqueue(self.presence.frame(lr))
 
     def leave(self, conn: Connection, room_id: str) -> None:
         if conn.rooms.pop(room_id, None) is None:
@@ -245,10 +233,7 @@ class RoomHub:
         if lr is None:
             return
         lr.conns.discard(conn)
-        lr.local_users[conn.user_id] -= 1
-        if lr.local_users[conn.user_id] <= 0:
-            del lr.local_users[conn.user_id]
-            self._presence_dirty(lr, announce=True)
+        self.presence.left(lr, conn.user_id)
         if not lr.conns:
             self.rooms.pop(room_id, None)
             asyncio.get_running_loop().create_task(self._drop_room(lr))
@@ -258,16 +243,24 @@ class RoomHub:
         lr = self.rooms.get(room_id)
         if lr is None:
             return set()
-        return self._online(lr)
+        return self.presence.online(lr)
+
+    def announce_all(self) -> None:
+        """Re-announce every room's local users, so other processes' entries stay fresh."""
+        for lr in list(self.rooms.values()):
+            if lr.local_users:
+                self.presence.announce(lr)
 
     # -- publishing (called after commit) ---------------------------------------------
     def publish_message(self, room_id: str, seq: int, frame: str) -> None:
-        payload = b"M%d\n%s" % (seq, frame.encode())
+        payload = envelope.encode(envelope.Posted(seq, frame))
         self.channels.publish(payload, room_channel(room_id))
 
     def publish_ephemeral(self, room_id: str, frame: ServerFrame, exclude: str = "") -> None:
-        payload = b"E" + exclude.encode() + b"\n" + _enc.encode(frame)
-        self.channels.publish(payload, room_channel(room_id))
+        text = _enc.encode(frame).decode()
+        self.channels.publish(
+            envelope.encode(envelope.Ephemeral(exclude, text)), room_channel(room_id)
+        )
 
     def end_session(self, session_id: str) -> None:
         """A login session ended (logout, a reused refresh token): close its sockets on
@@ -281,7 +274,13 @@ class RoomHub:
 
     def publish_to_user(self, user_id: str, frame: bytes) -> None:
         """An encoded frame to every socket of ``user_id``, on every process."""
-        self.channels.publish(user_id.encode() + b"\n" + frame, NOTIFY_CHANNEL)
+        self.publish_to_users([user_id], frame)
+
+    def publish_to_users(self, user_ids: list[str], frame: bytes) -> None:
+        """An encoded frame to every socket of each of ``user_ids``, on every process."""
+        if user_ids:
+            payload = envelope.encode(envelope.ToUsers(user_ids, frame.decode()))
+            self.channels.publish(payload, NOTIFY_CHANNEL)
 
     # -- receiving --------------------------------------------------------------------
     async def _consume(self, sub: Subscriber, handle: Callable[[bytes], None]) -> None:
@@ -289,12 +288,12 @@ class RoomHub:
             handle(payload)
 
     def _on_notify(self, payload: bytes) -> None:
-        user, _, frame = payload.partition(b"\n")
-        conns = self.users.get(user.decode())
-        if conns:
-            text = frame.decode()
-            for conn in list(conns):
-                conn.enqueue(text)
+        to = envelope.decode_to_users(payload)
+        for user_id in to.users:
+            conns = self.users.get(user_id)
+            if conns:
+                for conn in list(conns):
+                    conn.enqueue(to.frame)
 
     def _on_session_ended(self, payload: bytes) -> None:
         session_id = payload.decode()
@@ -305,140 +304,22 @@ class RoomHub:
                 conn.close(CLOSE_AUTH, "session ended")
 
     def _on_room(self, lr: LocalRoom, payload: bytes) -> None:
-        kind, body = payload[:1], payload[1:]
-        if kind == b"M":
-            head, _, frame = body.partition(b"\n")
-            self._accept(lr, int(head), frame.decode())
-        elif kind == b"E":
-            exclude, _, frame = body.partition(b"\n")
-            text, skip = frame.decode(), exclude.decode()
+        env = envelope.decode(payload)
+        if type(env) is envelope.Posted:
+            self.sequencer.accept(lr, env.seq, env.frame)
+        elif type(env) is envelope.Ephemeral:
             for conn in list(lr.conns):
                 sub = conn.rooms.get(lr.room_id)
-                if sub is not None and sub.pending is None and conn.user_id != skip:
-                    conn.enqueue(text)
-        elif kind == b"P":
-            proc, _, users = body.partition(b"\n")
-            if proc.decode() != self.proc_id:
-                lr.remote[proc.decode()] = (frozenset(msgspec.json.decode(users)), time.monotonic())
-                self._presence_dirty(lr, announce=False)
-        elif kind == b"Q" and body.decode() != self.proc_id and lr.local_users:
-            self._announce(lr)
-
-    def _accept(self, lr: LocalRoom, seq: int, text: str) -> None:
-        if lr.delivered is not None and seq <= lr.delivered:
-            return  # already delivered, or older than our start (it is in the database)
-        lr.held[seq] = text
-        if lr.delivered is None:
-            return
-        self._drain(lr)
-
-    def _drain(self, lr: LocalRoom) -> None:
-        assert lr.delivered is not None
-        for old in [s for s in lr.held if s <= lr.delivered]:
-            del lr.held[old]
-        started = time.perf_counter()
-        while lr.delivered + 1 in lr.held:
-            seq = lr.delivered + 1
-            self._fanout(lr, seq, lr.held.pop(seq))
-            lr.delivered = seq
-        if self.fanout_observer is not None:
-            self.fanout_observer(time.perf_counter() - started)
-        if lr.held and (lr.gap_task is None or lr.gap_task.done()):
-            lr.gap_task = asyncio.get_running_loop().create_task(self._fill_gap(lr))
-
-    def _fanout(self, lr: LocalRoom, seq: int, text: str) -> None:
-        room_id = lr.room_id
-        for conn in list(lr.conns):
-            sub = conn.rooms.get(room_id)
-            if sub is None:
-                continue
-            if sub.pending is not None:
-                sub.pending.append((seq, text))
-            elif seq > sub.last_seq:
-                sub.last_seq = seq
-                conn.enqueue(text)
-
-    async def _fill_gap(self, lr: LocalRoom) -> None:
-        await asyncio.sleep(GAP_WAIT_SECONDS)
-        if not lr.held or lr.delivered is None or self.rooms.get(lr.room_id) is not lr:
-            return
-        upto = min(lr.held)
-        if upto - lr.delivered - 1 > 0:
-            _, frames = await self.fetch_frames(lr.room_id, lr.delivered, GAP_FETCH_MAX)
-            for seq, text in frames:
-                if seq < upto:
-                    lr.held.setdefault(seq, text)
-        if lr.delivered + 1 not in lr.held:
-            # Not in the database either: never committed under this seq. Move on.
-            log.warning("room %s: seq %d..%d never arrived", lr.room_id, lr.delivered + 1, upto - 1)
-            lr.delivered = upto - 1
-        self._drain(lr)
+                if sub is not None and sub.pending is None and conn.user_id != env.exclude:
+                    conn.enqueue(env.frame)
+        elif type(env) is envelope.Announce:
+            self.presence.on_announce(lr, env.proc, env.users)
+        elif type(env) is envelope.Query:
+            self.presence.on_query(lr, env.proc)
 
     def after_outage(self) -> None:
         """The channels were away (a Redis restart): frames other processes published
         meanwhile never came. Read them back from the database, and re-announce presence."""
-        self._catch_up_task = asyncio.get_running_loop().create_task(self._catch_up())
+        rooms = list(self.rooms.values())
+        self._catch_up_task = asyncio.get_running_loop().create_task(self.sequencer.catch_up(rooms))
         self.announce_all()
-
-    async def _catch_up(self) -> None:
-        for lr in list(self.rooms.values()):
-            if lr.delivered is None or self.rooms.get(lr.room_id) is not lr:
-                continue
-            try:
-                _, frames = await self.fetch_frames(lr.room_id, lr.delivered, GAP_FETCH_MAX)
-            except Exception:  # the next message's gap fill tries again
-                log.exception("room %s: catching up after the outage failed", lr.room_id)
-                continue
-            for seq, text in frames:
-                lr.held.setdefault(seq, text)
-            if lr.held and lr.delivered is not None:
-                self._drain(lr)
-
-    # -- presence ---------------------------------------------------------------------
-    def _online(self, lr: LocalRoom) -> set[str]:
-        now = time.monotonic()
-        users = set(lr.local_users)
-        for proc, (remote, at) in list(lr.remote.items()):
-            if now - at > self.presence_ttl:
-                del lr.remote[proc]
-            else:
-                users |= remote
-        return users
-
-    def _presence_frame(self, lr: LocalRoom) -> str:
-        online = sorted(self._online(lr))
-        frame = PresenceFrame(
-            room_id=lr.room_id, online=online[:PRESENCE_MAX], online_count=len(online)
-        )
-        return _enc.encode(frame).decode()
-
-    def _announce(self, lr: LocalRoom) -> None:
-        payload = b"P" + self.proc_id.encode() + b"\n" + _enc.encode(sorted(lr.local_users))
-        self.channels.publish(payload, room_channel(lr.room_id))
-
-    def announce_all(self) -> None:
-        """Re-announce every room's local users, so other processes' entries stay fresh."""
-        for lr in list(self.rooms.values()):
-            if lr.local_users:
-                self._announce(lr)
-
-    def _presence_dirty(self, lr: LocalRoom, *, announce: bool) -> None:
-        if announce:
-            lr.announce_pending = True
-        if lr.presence_handle is None:
-            lr.presence_handle = asyncio.get_running_loop().call_later(
-                PRESENCE_DEBOUNCE_SECONDS, self._presence_flush, lr
-            )
-
-    def _presence_flush(self, lr: LocalRoom) -> None:
-        lr.presence_handle = None
-        if lr.announce_pending:
-            lr.announce_pending = False
-            self._announce(lr)
-        if len(self._online(lr)) > PRESENCE_MAX:
-            return
-        text = self._presence_frame(lr)
-        for conn in list(lr.conns):
-            sub = conn.rooms.get(lr.room_id)
-            if sub is not None and sub.pending is None:
-                conn.enqueue(text)

@@ -27,7 +27,7 @@ from backend.rooms.connection import (
     CLOSE_IDLE,
     CLOSE_ORIGIN,
     Connection,
-    direct_send,
+    fanout_send,
 )
 from backend.rooms.core import Rooms
 from backend.rooms.service import load_member_room
@@ -139,7 +139,8 @@ async def ws_endpoint(socket: WebSocket[Any, Any, Any]) -> None:
         user_id=principal.id,
         session_id=principal.session_id,
         queue_max=ctx.settings.ws_queue_max,
-        direct=direct_send(socket.send),
+        direct=fanout_send(socket.send),
+        counts=hub.writes,
         on_closed=hub.remove_connection,
     )
     # The socket lives no longer than its token, unless the client sends a refreshed one
