@@ -53,7 +53,12 @@ def number_at_commit(
 
 @event.listens_for(Session, "before_commit")
 def _assign_numbers(session: Session) -> None:
-    slots = session.info.pop(_SLOTS, None)
+    # A savepoint rolled back may have discarded a new task or undone a close: skip those.
+    slots = [
+        (task, tombstone)
+        for task, tombstone in session.info.pop(_SLOTS, ())
+        if task in session and (tombstone is None or task.state == "closed")
+    ]
     if not slots:
         return
     session.flush()  # every other write (and its row locks) before the counter's
