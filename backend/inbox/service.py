@@ -7,19 +7,18 @@ one. Instruction tasks (rooms) are opened and closed explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypedDict
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.db.models import (
     Event,
     EventExtension,
-    InboxCounter,
     Org,
     Task,
     TaskTombstone,
@@ -27,6 +26,7 @@ from backend.db.models import (
     User,
 )
 from backend.events.rules import SLA_RUNNING
+from backend.inbox.numbers import next_rev, next_revs, number_at_commit
 
 __all__ = [
     "Assignee",
@@ -45,25 +45,6 @@ class Assignee:
     user_id: str | None = None
     org_id: str | None = None
     role: str | None = None
-
-
-async def next_revs(session: AsyncSession, count: int) -> int:
-    """Reserve ``count`` change numbers; returns the last (the first is last - count + 1).
-
-    The row lock this takes is held until commit, so numbers become visible in order.
-    """
-    result = await session.execute(
-        update(InboxCounter)
-        .where(InboxCounter.id == 1)
-        .values(value=InboxCounter.value + count)
-        .returning(InboxCounter.value)
-    )
-    return int(result.scalar_one())
-
-
-async def next_rev(session: AsyncSession) -> int:
-    """The next change number (see ``next_revs``)."""
-    return await next_revs(session, 1)
 
 
 def _next_crossing(task: Task) -> datetime | None:
@@ -131,34 +112,30 @@ async def open_task(
         assignee_user_id=user_id,
         assignee_org_id=org_id,
         assignee_role=role,
-        rev=await next_rev(session),
         created_at=now,
         updated_at=now,
     )
     set_sla(task, due_at=due_at, warn_at=warn_at, escalate_at=escalate_at)
     session.add(task)
+    number_at_commit(session, task)
     await session.flush()
     return task.id
 
 
 async def _close(session: AsyncSession, task: Task, now: datetime, reason: str) -> None:
-    rev = await next_rev(session)
     task.state = "closed"
     task.closed_at = now
     task.close_reason = reason
     task.updated_at = now
-    task.rev = rev
     task.next_crossing_at = None
-    session.add(
-        TaskTombstone(
-            task_id=task.id,
-            rev=rev,
-            audience_user_id=task.assignee_user_id,
-            audience_org_id=None if task.assignee_user_id else task.assignee_org_id,
-            audience_role=None if task.assignee_user_id else task.assignee_role,
-            created_at=now,
-        )
-    )
+    tombstone = {
+        "task_id": task.id,
+        "audience_user_id": task.assignee_user_id,
+        "audience_org_id": None if task.assignee_user_id else task.assignee_org_id,
+        "audience_role": None if task.assignee_user_id else task.assignee_role,
+        "created_at": now,
+    }
+    number_at_commit(session, task, tombstone)
 
 
 async def close_tasks(
@@ -285,19 +262,25 @@ async def reconcile_event_tasks(
     now: datetime,
     *,
     escalate_at: Callable[[datetime], datetime] | None = None,
+    new: bool = False,
 ) -> None:
+    """``new``: the event was inserted in this transaction, so it has no tasks yet."""
     wanted = await desired_event_tasks(session, event)
-    current = (
-        (
-            await session.execute(
-                select(Task)
-                .where(Task.event_id == event.id, Task.state == "open", Task.kind != "instruction")
-                .with_for_update()
+    current: Sequence[Task] = ()
+    if not new:
+        current = (
+            (
+                await session.execute(
+                    select(Task)
+                    .where(
+                        Task.event_id == event.id, Task.state == "open", Task.kind != "instruction"
+                    )
+                    .with_for_update()
+                )
             )
+            .scalars()
+            .all()
         )
-        .scalars()
-        .all()
-    )
     sla = SlaTimes(
         due_at=event.due_at,
         warn_at=event.warn_at,
@@ -323,7 +306,7 @@ async def reconcile_event_tasks(
             before = (task.due_at, task.warn_at, task.escalate_at)
             set_sla(task, **sla)
             if before != (task.due_at, task.warn_at, task.escalate_at):
-                task.rev = await next_rev(session)
+                number_at_commit(session, task)
                 task.updated_at = now
     for kind, target in wanted.items():
         if kind in kept:

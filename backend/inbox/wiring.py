@@ -31,7 +31,7 @@ def event_hooks(ctx: AppContext) -> DomainHooks:
         return calendar.add_working_time(due, delay)
 
     async def on_created(session: AsyncSession, event: Event, _p: Principal, now: datetime) -> None:
-        await reconcile_event_tasks(session, event, now, escalate_at=escalate_at)
+        await reconcile_event_tasks(session, event, now, escalate_at=escalate_at, new=True)
 
     async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         await reconcile_event_tasks(session, outcome.event, now, escalate_at=escalate_at)
