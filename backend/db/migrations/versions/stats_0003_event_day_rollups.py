@@ -30,6 +30,7 @@ def upgrade() -> None:
     op.execute("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE")
     for statement in (*INSTALL_TRIGGER, *REBUILD):
         op.execute(statement)
+    op.execute("ANALYZE event_day_rollups")
 
 
 def downgrade() -> None:
