@@ -8,7 +8,8 @@ source), the count and the sums of exactly the per-event terms the raw grouped p
 ``[d0, d1)`` and ``[d1, end)``: the edges are scanned raw, the days summed from the roll-up,
 and since the three parts are disjoint and cover the window, and sums of the same integers
 are the same whatever their grouping, the answer is the raw scan's, in one statement (one
-snapshot). Scopes the roll-up cannot express (anything but the street) fall back to raw.
+snapshot). Scopes the roll-up cannot express (anything but the district or one street) fall
+back to raw.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 from sqlalchemy import BigInteger, ColumnElement, Date, Select, String, column, func, table, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql.visitors import replacement_traverse
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, True_
 
 from backend.db.models import Event
 from backend.stats.rollup_sql import REBUILD
@@ -28,11 +30,12 @@ from backend.stats.scope import Window
 __all__ = ["ROLLUP", "SUMS", "rebuild", "rollup_part", "rollup_scope", "whole_days"]
 
 SUMS = ("n", "hd", "ot", "hs", "hn", "ss", "sn")
-KEYS = ("street_id", "status", "category_code", "source")
 ROLLUP = table(
     "event_day_rollups",
     column("day", Date),
-    *(column(k, String) for k in KEYS),
+    column("scope", String),
+    column("dim", String),
+    column("key", String),
     *(column(s, BigInteger) for s in SUMS),
 )
 
@@ -48,37 +51,30 @@ def whole_days(window: Window) -> tuple[datetime, datetime] | None:
     return (d0, d1) if d0 < d1 else None
 
 
-def rollup_scope(scope: ColumnElement[bool]) -> ColumnElement[bool] | None:
-    """The caller's scope on the roll-up's columns: ``street_id`` maps over, anything else
-    on events makes it None (the caller then reads raw)."""
-    events = Event.__table__
-    unmappable = False
+def rollup_scope(scope: ColumnElement[bool]) -> str | None:
+    """The roll-up's scope for the caller's: ``*`` for the whole district, the street's id
+    for ``events.street_id = :id``; None for anything else (the caller then reads raw)."""
+    if isinstance(scope, True_):
+        return "*"
+    if (
+        isinstance(scope, BinaryExpression)
+        and scope.operator is operators.eq
+        and getattr(scope.left, "table", None) is Event.__table__
+        and getattr(scope.left, "name", None) == "street_id"
+        and isinstance(scope.right, BindParameter)
+        and isinstance(scope.right.value, str)
+    ):
+        return scope.right.value
+    return None
 
-    def swap(element: Any) -> Any:
-        nonlocal unmappable
-        if getattr(element, "table", None) is events:
-            if element.name == "street_id":
-                return ROLLUP.c.street_id
-            unmappable = True
-        return None
 
-    mapped = replacement_traverse(scope, {}, swap)
-    return None if unmappable else mapped
-
-
-def rollup_part(scope: ColumnElement[bool], days: tuple[datetime, datetime]) -> Select[Any]:
-    """The whole days' groups, in the raw grouped pass's columns."""
+def rollup_part(scope: str, days: tuple[datetime, datetime]) -> Select[Any]:
+    """The whole days' breakdowns: (dim, key, sums...)."""
     r = ROLLUP.c
     return (
-        sa_select(
-            r.status,
-            r.category_code,
-            r.source,
-            r.street_id,
-            *(func.sum(r[s]).label(s) for s in SUMS),
-        )
-        .where(scope, r.day >= days[0].date(), r.day < days[1].date())
-        .group_by(r.status, r.category_code, r.source, r.street_id)
+        sa_select(r.dim, r.key, *(func.sum(r[s]).label(s) for s in SUMS))
+        .where(r.scope == scope, r.day >= days[0].date(), r.day < days[1].date())
+        .group_by(r.dim, r.key)
     )
 
 

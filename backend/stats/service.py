@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Category, Event, Org
 from backend.events.rules import SLA_RUNNING, TERMINAL_STATUSES
-from backend.stats.rollup import rollup_part, rollup_scope, whole_days
+from backend.stats.rollup import SUMS, rollup_part, rollup_scope, whole_days
 from backend.stats.scope import Window, micros_between, rate
 from schemas.stats import CategoryCount, OverviewOut, StreetCount
 
@@ -91,29 +91,31 @@ async def overview(
     # On PostgreSQL the whole days come from the daily roll-up and only the partial days
     # at the edges from the events (backend/stats/rollup.py says why the sums are the
     # raw scan's); SQLite, and a scope the roll-up can't express, scan the window raw.
+    def folded(g: Any) -> list[Any]:
+        sums = [func.sum(g.c[k]).label(k) for k in SUMS]
+        return [
+            select(literal(dim).label("dim"), g.c[col].label("key"), *sums).group_by(g.c[col])
+            for dim, col in (
+                ("status", "status"),
+                ("category", "category_code"),
+                ("source", "source"),
+                ("street", "street_id"),
+            )
+        ]
+
     days = None if sqlite else whole_days(window)
     on_rollup = None if days is None else rollup_scope(scope)
     if days is not None and on_rollup is not None:
-        g = union_all(
-            raw(Window(window.start, days[0])),
-            rollup_part(on_rollup, days),
-            raw(Window(days[1], window.end)),
-        ).cte("g")
-    else:
-        g = raw(window).cte("g")
-    sums = [func.sum(g.c[k]) for k in ("n", "hd", "ot", "hs", "hn", "ss", "sn")]
-    parts = [
-        select(literal(dim).label("dim"), g.c[col].label("key"), *sums)
-        .group_by(g.c[col])
-        .having(func.sum(g.c.n) > 0)  # a roll-up key whose events all moved away
-        for dim, col in (
-            ("status", "status"),
-            ("category", "category_code"),
-            ("source", "source"),
-            ("street", "street_id"),
+        edges = union_all(raw(Window(window.start, days[0])), raw(Window(days[1], window.end)))
+        u = union_all(*folded(edges.cte("g")), rollup_part(on_rollup, days)).subquery("u")
+        query: Any = (
+            select(u.c.dim, u.c.key, *(func.sum(u.c[k]) for k in SUMS))
+            .group_by(u.c.dim, u.c.key)
+            .having(func.sum(u.c.n) > 0)  # a roll-up key whose events all moved away
         )
-    ]
-    rows = (await session.execute(union_all(*parts))).all()
+    else:
+        query = union_all(*folded(raw(window).cte("g")))
+    rows = (await session.execute(query)).all()
     counters: dict[str, Counter[str]] = {
         d: Counter() for d in ("status", "category", "source", "street")
     }

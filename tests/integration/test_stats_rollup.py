@@ -3,9 +3,10 @@ whatever writes them: a Hypothesis state machine reports events and applies rand
 actions by random people through the API while the clock crosses days, and writes events
 directly as importers, reopenings and the SLA sweep do (copies with another source and an
 older day, status and due-time changes, deletions). After every step the roll-up equals a
-fold of the raw rows computed here in Python, on every dimension (day, street, status,
-category, source) and every sum; and the overview read through the roll-up equals the
-overview read raw. ``chengyun rebuild-rollups`` gives the same table."""
+fold of the raw rows computed here in Python, on every key (day, district or street,
+status, category, source, street) and every sum; and the overview read through the
+roll-up equals the overview read raw, district-wide and for each street.
+``chengyun rebuild-rollups`` gives the same table."""
 
 from __future__ import annotations
 
@@ -34,32 +35,40 @@ SUMS = ("n", "hd", "ot", "hs", "hn", "ss", "sn")
 
 
 def expected_fold(rows: list[Any]) -> dict[tuple[Any, ...], tuple[int, ...]]:
-    """Per (UTC day, street, status, category, source): the overview's terms, in Python."""
+    """Per (UTC day, scope, breakdown, key): the overview's terms, in Python; the scope is
+    the whole district ('*') and each event's own street."""
     acc: dict[tuple[Any, ...], Counter[str]] = {}
     for created, street, status, cat, src, handled, due, first, sat in rows:
-        c = acc.setdefault((created.astimezone(UTC).date(), street, status, cat, src), Counter())
-        c["n"] += 1
-        if handled is not None and due is not None:
-            c["hd"] += 1
-            c["ot"] += handled <= due
-        if handled is not None and first is not None:
-            c["hs"] += (handled - first) // timedelta(microseconds=1)
-            c["hn"] += 1
-        if sat is not None:
-            c["ss"] += sat
-            c["sn"] += 1
+        day = created.astimezone(UTC).date()
+        keys = [("status", status), ("category", cat), ("source", src), ("street", street)]
+        for scope in ("*", street):
+            for dim, key in keys:
+                add(acc.setdefault((day, scope, dim, key), Counter()), handled, due, first, sat)
     return {k: tuple(c[s] for s in SUMS) for k, c in acc.items()}
+
+
+def add(c: Counter[str], handled: Any, due: Any, first: Any, sat: Any) -> None:
+    c["n"] += 1
+    if handled is not None and due is not None:
+        c["hd"] += 1
+        c["ot"] += handled <= due
+    if handled is not None and first is not None:
+        c["hs"] += (handled - first) // timedelta(microseconds=1)
+        c["hn"] += 1
+    if sat is not None:
+        c["ss"] += sat
+        c["sn"] += 1
 
 
 async def rollup_rows(ctx: Any) -> dict[tuple[Any, ...], tuple[int, ...]]:
     async with ctx.db.sessions() as session:
         rows = await session.execute(
             text(
-                "SELECT day, street_id, status, category_code, source, n, hd, ot, hs, hn, ss, sn"
+                "SELECT day, scope, dim, key, n, hd, ot, hs, hn, ss, sn"
                 " FROM event_day_rollups WHERE n <> 0"
             )
         )
-        return {tuple(r[:5]): tuple(int(v) for v in r[5:]) for r in rows}
+        return {tuple(r[:4]): tuple(int(v) for v in r[4:]) for r in rows}
 
 
 async def raw_rows(ctx: Any) -> list[Any]:
@@ -73,12 +82,15 @@ async def raw_rows(ctx: Any) -> list[Any]:
         return list(rows)
 
 
-async def both_overviews(ctx: Any, window: Window, now: datetime) -> tuple[Any, Any]:
+async def both_overviews(
+    ctx: Any, window: Window, now: datetime, street: str | None
+) -> tuple[Any, Any]:
+    scope = true() if street is None else Event.street_id == street
     async with ctx.db.sessions() as session:
-        kw: dict[str, Any] = {"window": window, "street_id": None, "now": now, "sqlite": False}
-        via_rollup = await overview(session, scope=true(), **kw)
+        kw: dict[str, Any] = {"window": window, "street_id": street, "now": now, "sqlite": False}
+        via_rollup = await overview(session, scope=scope, **kw)
         # A scope on another column than the street can't be read from the roll-up.
-        raw = await overview(session, scope=and_(true(), Event.id.is_not(None)), **kw)
+        raw = await overview(session, scope=and_(scope, Event.id.is_not(None)), **kw)
         return via_rollup, raw
 
 
@@ -202,8 +214,10 @@ def make_machine(h: Harness, clock: Any) -> type[RuleBasedStateMachine]:
             # A window with partial days at both ends and whole days between.
             end = clock.now + timedelta(hours=5)
             window = Window(end - timedelta(days=45, hours=7), end)
-            via_rollup, raw = h.run(both_overviews(ctx, window, clock.now))
-            assert via_rollup == raw
+            streets = {r[1] for r in h.run(raw_rows(ctx))}
+            for street in [None, *sorted(streets)]:
+                via_rollup, raw = h.run(both_overviews(ctx, window, clock.now, street))
+                assert via_rollup == raw
 
     return Rollup
 
