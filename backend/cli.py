@@ -1,4 +1,5 @@
-"""The ``chengyun`` command: serve, migrate, seed-demo, import-district, create-user, openapi."""
+"""The ``chengyun`` command: serve, migrate, seed-demo, import-district, create-user, openapi,
+rebuild-rollups."""
 
 from __future__ import annotations
 
@@ -243,6 +244,23 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
     )
 
 
+async def _rebuild_rollups(settings: Settings) -> None:
+    from backend.db.engine import Database
+    from backend.stats.rollup import rebuild
+
+    db = Database(settings.resolved_database_url)
+    try:
+        async with db.sessions() as session:
+            rows = await rebuild(session)
+            await session.commit()
+    finally:
+        await db.dispose()
+    if rows is None:
+        print("no daily roll-up on SQLite (its statistics read the events): nothing to do")
+    else:
+        print(f"rebuilt the daily roll-up from the events: {rows} rows")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chengyun", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -254,6 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("seed-demo", help="load the demo district (idempotent)")
     sub.add_parser("openapi", help="print the OpenAPI document")
+    sub.add_parser("rebuild-rollups", help="recompute the statistics' daily roll-up")
     imp = sub.add_parser(
         "import-district",
         help="load or update the district's orgs, grids and categories from a JSON file",
@@ -294,6 +313,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 asyncio.run(_create_user(settings, args))
             case "openapi":
                 _openapi(settings)
+            case "rebuild-rollups":
+                _require_schema(settings)
+                asyncio.run(_rebuild_rollups(settings))
             case "serve":
                 _serve(settings, args)
     except SettingsError as exc:

@@ -369,6 +369,13 @@ async def main() -> None:
             for ix in indexes:
                 await conn.execute(ix["indexdef"])
             index_s = time.perf_counter() - t - load_s
+            # COPY ran with triggers off (replica role), so the daily roll-up the trigger
+            # keeps is built here, as `chengyun rebuild-rollups` does.
+            from backend.stats.rollup_sql import REBUILD
+
+            async with conn.transaction():
+                for statement in REBUILD:
+                    await conn.execute(statement)
             # Autovacuum would do this on a live table; index-only scans need the
             # visibility map it sets.
             await conn.execute("VACUUM ANALYZE")

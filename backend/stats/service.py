@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Category, Event, Org
 from backend.events.rules import SLA_RUNNING, TERMINAL_STATUSES
+from backend.stats.rollup import SUMS, rollup_part, rollup_scope, whole_days
 from backend.stats.scope import Window, micros_between, rate
 from schemas.stats import CategoryCount, OverviewOut, StreetCount
 
@@ -57,46 +58,64 @@ async def overview(
     now: datetime,
     sqlite: bool,
 ) -> OverviewOut:
-    where = and_(scope, window.clause())
     handled_with_due = and_(Event.handled_at.is_not(None), Event.due_at.is_not(None))
     on_time = and_(handled_with_due, Event.handled_at <= Event.due_at)
     # First dispatch to handled, per handled event; a return and re-dispatch is part of
     # the time the citizen waited, so the clock starts at the first dispatch (kept on the
     # event by backend/stats/wiring.py). Null unless both are set, so sum/count skip it.
     handle_us = micros_between(Event.handled_at, Event.first_dispatched_at, sqlite=sqlite)
+
     # One pass over the window (an index-only range scan of ix_events_stats_created, or
     # ix_events_stats_street for one street) groups the events by every dimension at once;
     # the database then folds those groups (thousands) into the four breakdowns (tens of
     # rows), each carrying the sums the rates need, so few rows come back.
-    g = (
-        select(
-            Event.status,
-            Event.category_code,
-            Event.source,
-            Event.street_id,
-            func.count().label("n"),
-            func.sum(case((handled_with_due, 1), else_=0)).label("hd"),
-            func.sum(case((on_time, 1), else_=0)).label("ot"),
-            func.sum(handle_us).label("hs"),
-            func.count(handle_us).label("hn"),
-            func.sum(Event.satisfaction).label("ss"),
-            func.count(Event.satisfaction).label("sn"),
+    def raw(part: Window) -> Any:
+        return (
+            select(
+                Event.status,
+                Event.category_code,
+                Event.source,
+                Event.street_id,
+                func.count().label("n"),
+                func.sum(case((handled_with_due, 1), else_=0)).label("hd"),
+                func.sum(case((on_time, 1), else_=0)).label("ot"),
+                func.sum(handle_us).label("hs"),
+                func.count(handle_us).label("hn"),
+                func.sum(Event.satisfaction).label("ss"),
+                func.count(Event.satisfaction).label("sn"),
+            )
+            .where(scope, part.clause())
+            .group_by(Event.status, Event.category_code, Event.source, Event.street_id)
         )
-        .where(where)
-        .group_by(Event.status, Event.category_code, Event.source, Event.street_id)
-        .cte("g")
-    )
-    sums = [func.sum(g.c[k]) for k in ("n", "hd", "ot", "hs", "hn", "ss", "sn")]
-    parts = [
-        select(literal(dim).label("dim"), g.c[col].label("key"), *sums).group_by(g.c[col])
-        for dim, col in (
-            ("status", "status"),
-            ("category", "category_code"),
-            ("source", "source"),
-            ("street", "street_id"),
+
+    # On PostgreSQL the whole days come from the daily roll-up and only the partial days
+    # at the edges from the events (backend/stats/rollup.py says why the sums are the
+    # raw scan's); SQLite, and a scope the roll-up can't express, scan the window raw.
+    def folded(g: Any) -> list[Any]:
+        sums = [func.sum(g.c[k]).label(k) for k in SUMS]
+        return [
+            select(literal(dim).label("dim"), g.c[col].label("key"), *sums).group_by(g.c[col])
+            for dim, col in (
+                ("status", "status"),
+                ("category", "category_code"),
+                ("source", "source"),
+                ("street", "street_id"),
+            )
+        ]
+
+    days = None if sqlite else whole_days(window)
+    on_rollup = None if days is None else rollup_scope(scope)
+    if days is not None and on_rollup is not None:
+        edges = union_all(raw(Window(window.start, days[0])), raw(Window(days[1], window.end)))
+        u = union_all(*folded(edges.cte("g")), rollup_part(on_rollup, days)).subquery("u")
+        query: Any = (
+            select(u.c.dim, u.c.key, *(func.sum(u.c[k]) for k in SUMS))
+            .group_by(u.c.dim, u.c.key)
+            .having(func.sum(u.c.n) > 0)  # a roll-up key whose events all moved away
         )
-    ]
-    rows = (await session.execute(union_all(*parts))).all()
+    else:
+        query = union_all(*folded(raw(window).cte("g")))
+    rows = (await session.execute(query)).all()
     counters: dict[str, Counter[str]] = {
         d: Counter() for d in ("status", "category", "source", "street")
     }

@@ -251,10 +251,10 @@ def test_a_schema_ahead_of_the_code_is_not_reported_missing() -> None:
     from backend.db.migrate import missing_revisions
 
     everything = missing_revisions(None)  # no alembic_version table: every head
-    assert "rooms_0001" in everything and "stats_0002" in everything
+    assert "rooms_0001" in everything and "stats_0003" in everything
     assert missing_revisions(everything) == []
     assert missing_revisions(["0001"]) == everything
-    behind = [h for h in everything if h != "stats_0002"] + ["stats_0001"]
-    assert missing_revisions(behind) == ["stats_0002"]
+    behind = [h for h in everything if h != "stats_0003"] + ["stats_0002"]
+    assert missing_revisions(behind) == ["stats_0003"]
     # A revision this release does not know: a newer release migrated (rolling upgrade).
     assert missing_revisions([*everything, "rooms_0002_from_the_future"]) == []
