@@ -21,6 +21,7 @@ from backend.common.background import BackgroundTasks
 from backend.common.jsonbody import CheckedRequest
 from backend.common.limits import RequestLimits
 from backend.common.openapi_exact import install_exact_openapi
+from backend.common.strictbody import StrictBodyPlugin
 from backend.context import AppContext
 from backend.db.engine import Database
 from backend.db.models import User
@@ -187,7 +188,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         state=State({"ctx": ctx}),
-        plugins=[ctx.part("channels")],
+        plugins=[ctx.part("channels"), StrictBodyPlugin()],  # JSON bodies decoded once
         cors_config=cors,
         openapi_config=OpenAPIConfig(
             title="chengyun city-operations API",

@@ -90,9 +90,19 @@ def check_json_text(raw: bytes | str) -> None:
         raise BodyError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted")
 
 
+# msgspec names the field inside the message when the error is about the object itself
+# ("unknown field `x`", "missing required field `x`") and gives the parent's path after it.
+_NAMED_IN_MESSAGE = re.compile(r"^Object (?:contains unknown|missing required) field `([^`]+)`")
+
+
 def _field_of(exc: msgspec.ValidationError) -> str:
-    path = str(exc).rsplit("at `$.", 1)
-    return path[1].rstrip("`") if len(path) == 2 else ""
+    text = str(exc)
+    path = text.rsplit("at `$.", 1)
+    field = path[1].rstrip("`") if len(path) == 2 else ""
+    named = _NAMED_IN_MESSAGE.match(text)
+    if named:
+        field = f"{field}.{named.group(1)}" if field else named.group(1)
+    return field
 
 
 def decode_json(
@@ -101,6 +111,7 @@ def decode_json(
     *,
     strict: bool = True,
     decoder: msgspec.json.Decoder[Any] | None = None,
+    refuse_nul: bool = True,
 ) -> Any:
     """Decode JSON from outside into ``type`` (or with ``decoder``); every way it can fail
     is a ``BodyError`` (400) naming the field where there is one."""
@@ -120,7 +131,7 @@ def decode_json(
         raise BodyError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted") from exc
     # After decoding, so a typed field that refuses NUL (schemas.common.NO_NUL) is the one
     # named; this catches the rest (free-form values).
-    if _NUL_ESCAPE.search(_as_bytes(raw)):
+    if refuse_nul and _NUL_ESCAPE.search(_as_bytes(raw)):
         raise BodyError("NUL characters (\\u0000) are not accepted in text")
     return value
 

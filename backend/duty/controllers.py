@@ -11,7 +11,7 @@ from litestar.di import Provide
 from litestar.params import JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
-from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor, strict_body
+from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from backend.db.models import Org, User
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.duty.csv_import import parse_roster_csv
@@ -63,7 +63,7 @@ class DutyController(Controller):
         principal: Caller,
         data: JSONBody[RosterPut],
     ) -> RostersOut:
-        rows = await strict_body(request, RosterPut)
+        rows = data
         rosters, errors = await apply_rosters(db, principal, rows, get_context(state).now())
         if errors:
             _raise_row_errors(errors, csv_lines=False)

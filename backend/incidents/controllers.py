@@ -10,7 +10,6 @@ from litestar.di import Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
-from backend.common.pagination import strict_body
 from backend.db.models import Incident, RoomMember
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -37,7 +36,6 @@ class IncidentsController(Controller):
         principal: Caller,
         data: JSONBody[IncidentIn],
     ) -> Response[IncidentOut]:
-        data = await strict_body(request, IncidentIn)
         ctx = get_context(state)
 
         async def produce() -> tuple[int, IncidentOut]:

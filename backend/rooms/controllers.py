@@ -9,7 +9,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from backend.common.pagination import Limit, strict_body
+from backend.common.pagination import Limit
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -64,7 +64,6 @@ class RoomsController(Controller):
         principal: Caller,
         data: JSONBody[RoomCreateIn],
     ) -> Response[RoomOut]:
-        data = await strict_body(request, RoomCreateIn)
         ctx = get_context(state)
         event = None
         if data.kind == "event":
@@ -112,7 +111,6 @@ class RoomsController(Controller):
         room_id: FromPath[str],
         data: JSONBody[MembersIn],
     ) -> RoomOut:
-        data = await strict_body(request, MembersIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         _owner_or_dispatcher(role, principal)
         await rooms_service.add_members(
@@ -181,7 +179,6 @@ class RoomsController(Controller):
         room_id: FromPath[str],
         data: JSONBody[MessageIn],
     ) -> Response[MessageOut]:
-        data = await strict_body(request, MessageIn)
         if data.room_id is not None and data.room_id != room_id:
             raise ProblemError(
                 400,
@@ -223,7 +220,6 @@ class RoomsController(Controller):
         seq: MessageSeq,
         data: JSONBody[AckIn],
     ) -> MessageOut:
-        data = await strict_body(request, AckIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         return await _rooms(state).ack(
             db, principal, room, role, seq, data.text, get_context(state).now()

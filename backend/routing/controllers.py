@@ -12,7 +12,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
-from backend.common.pagination import strict_body
 from backend.deps import DB, Caller, get_context, provide_principal, require_bearer
 from backend.errors import ProblemError
 from backend.routing import service
@@ -58,7 +57,6 @@ class RoutingController(Controller):
         data: JSONBody[RoutingRuleIn],
     ) -> RoutingRuleOut:
         _require(principal, frozenset({"admin"}))
-        data = await strict_body(request, RoutingRuleIn)
         out = await service.create_rule(
             db, data, actor_id=principal.id, now=get_context(state).now()
         )
