@@ -79,7 +79,7 @@ class StatsController(Controller):
         db: DB,
         principal: Caller,
         month: Annotated[
-            str | None, QueryParameter(max_length=7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+            str | None, QueryParameter(max_length=7, pattern=assess.MONTH_PATTERN)
         ] = None,
         street_id: StreetId = None,
     ) -> AssessmentOut:
