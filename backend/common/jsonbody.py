@@ -105,6 +105,28 @@ def _field_of(exc: msgspec.ValidationError) -> str:
     return field
 
 
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def _decode_typed(raw: bytes | str, type: Any, strict: bool) -> Any:
+    """JSON does not tell ``1.0`` from ``1`` (JSON Schema's ``integer`` takes both), but
+    msgspec's strict mode refuses a float for an int. Only when that is the error, decode
+    again with integral floats made ints; ``1.5`` and ``"1"`` still fail."""
+    try:
+        return msgspec.json.decode(raw, type=type, strict=strict)
+    except msgspec.ValidationError as exc:
+        if "Expected `int" not in str(exc) or "got `float`" not in str(exc):
+            raise
+        return msgspec.convert(_integral(msgspec.json.decode(raw)), type=type, strict=strict)
+
+
 def decode_json(
     raw: bytes | str,
     type: Any = Any,
@@ -120,7 +142,7 @@ def decode_json(
         if decoder is not None:
             value = decoder.decode(raw)
         else:
-            value = msgspec.json.decode(raw, type=type, strict=strict)
+            value = _decode_typed(raw, type, strict)
     except msgspec.ValidationError as exc:
         raise BodyError(str(exc), field=_field_of(exc)) from exc
     except msgspec.DecodeError as exc:

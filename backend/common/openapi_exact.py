@@ -20,6 +20,7 @@ import msgspec
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from backend.common.openapi_inputs import exact_inputs
 from backend.common.openapi_links import add_links
 from schemas.common import Problem
 
@@ -216,6 +217,7 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             _answer_media_type(responses, handler, _plain(route.path))
             if (method, _plain(route.path)) in _ALSO_200 and "201" in responses:
                 responses["200"] = {**responses["201"], "description": "already known: the same"}
+    exact_inputs(app, doc, _plain, _handlers, _struct_types())
     add_links(doc)
     return doc
 
