@@ -5,7 +5,7 @@
   bounds are copied from each handler's own ``KwargDefinition`` onto the number branch.
 - Times: msgspec's schema of a ``datetime`` is a bare string; it decodes RFC 3339 and the
   server keeps instants from 1970 to 2199 (``checked_instant``), so each ``datetime``
-  field of our Structs says ``format: date-time`` and that pattern.
+  field of our Structs says ``format: date-time``, and of our request bodies that pattern.
 - Uploads: every multipart body of ours is one part named ``file`` (the handlers refuse
   a body without it); the document says so.
 """
@@ -80,13 +80,16 @@ def _instants(components: dict[str, Any], types: dict[str, type]) -> None:
         info = msgspec.inspect.type_info(struct)
         if not isinstance(info, msgspec.inspect.StructType):
             continue
+        # The range is what the server accepts; what it answers may lie outside it (the
+        # local month 1970-01 starts at 1969-12-31T16:00:00Z), so answers get the format.
+        pattern = {"pattern": RFC3339_INSTANT} if info.forbid_unknown_fields else {}
         for field in info.fields:
             prop = component.get("properties", {}).get(field.encode_name)
             if prop is None or not _is_instant(field.type):
                 continue
             for branch in [prop, *prop.get("anyOf", [])]:
                 if branch.get("type") == "string":
-                    branch.update(format="date-time", pattern=RFC3339_INSTANT)
+                    branch.update(format="date-time", **pattern)
 
 
 def exact_inputs(
