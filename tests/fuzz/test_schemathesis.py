@@ -106,7 +106,7 @@ async def test_fuzz_as(role: str, database_url: str, tmp_path: Path) -> None:
             pool = [(await login(client, role))["Authorization"].split()[1] for _ in range(20)]
         (tmp_path / "pool.json").write_text(json.dumps(pool))
         examples = os.environ.get("CHENGYUN_FUZZ_EXAMPLES", "8")
-        seconds = os.environ.get("CHENGYUN_FUZZ_SECONDS", "50")
+        seconds = os.environ.get("CHENGYUN_FUZZ_SECONDS", "40")
         (tmp_path / "schemathesis.toml").write_text(_config())
         command = [
             ST,
