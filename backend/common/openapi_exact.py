@@ -84,6 +84,7 @@ _ALSO_200 = {
     ("POST", "/api/v1/media"),
     ("POST", "/api/v1/rooms"),
     ("POST", "/api/v1/city/cases"),
+    ("POST", "/api/v1/rooms/{room_id}/messages"),  # the same client_msg_id again
 }
 
 

@@ -25,7 +25,7 @@ From = Annotated[
     str | None, QueryParameter(name="from", description="window start", pattern=RFC3339)
 ]
 To = Annotated[str | None, QueryParameter(description="window end (exclusive)", pattern=RFC3339)]
-StreetId = Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")]
+StreetId = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class StatsController(Controller):
