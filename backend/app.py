@@ -17,6 +17,7 @@ from backend.auth.controllers import AuthController, MeController
 from backend.common.jsonbody import CheckedRequest
 from backend.common.limits import RequestLimits
 from backend.common.openapi_exact import install_exact_openapi
+from backend.common.strictbody import StrictBodyPlugin
 from backend.composition import build_context
 from backend.context import AppContext
 from backend.db.models import User
@@ -133,7 +134,7 @@ def create_app(settings: Settings) -> Litestar:
         exception_handlers=exception_handlers,
         lifespan=[lifespan],
         state=State({"ctx": ctx}),
-        plugins=[ctx.channels],
+        plugins=[ctx.channels, StrictBodyPlugin()],  # JSON bodies decoded once
         cors_config=cors,
         openapi_config=OpenAPIConfig(
             title="chengyun city-operations API",

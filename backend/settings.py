@@ -184,6 +184,7 @@ class Settings:
             auth_cache_seconds=_int(env, "CHENGYUN_AUTH_CACHE_SECONDS", 5),
             login_max_failures=_int(env, "CHENGYUN_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_window_seconds=_int(env, "CHENGYUN_LOGIN_WINDOW_SECONDS", 900, minimum=1),
+            login_ip_max_failures=_int(env, "CHENGYUN_LOGIN_IP_MAX_FAILURES", 50, minimum=1),
             media_gps_mismatch_m=_float(env, "CHENGYUN_MEDIA_GPS_MISMATCH_M", 200.0),
             escalate_after_working_hours=_float(env, "CHENGYUN_ESCALATE_AFTER_HOURS", 4.0),
             scheduler_enabled=env.get("CHENGYUN_SCHEDULER", "on") != "off",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 import msgspec
 
@@ -23,11 +23,14 @@ Password = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 
 
 class LoginIn(Strict):
+    # Credentials are opaque: a NUL in them is a wrong credential (401), not bad JSON.
+    nul_is_a_wrong_credential: ClassVar[bool] = True
     username: Username
     password: Password
 
 
 class RefreshIn(Strict):
+    nul_is_a_wrong_credential: ClassVar[bool] = True
     refresh_token: Annotated[str, msgspec.Meta(min_length=1, max_length=512)]
 
 

@@ -125,7 +125,7 @@ class AssessmentOut(msgspec.Struct, kw_only=True):
     items: list[AssessmentRow]
 
 
-Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[\w-]+$")]
+Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
 class RoutingRuleIn(Strict):

@@ -90,9 +90,41 @@ def check_json_text(raw: bytes | str) -> None:
         raise BodyError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted")
 
 
+# msgspec names the field inside the message when the error is about the object itself
+# ("unknown field `x`", "missing required field `x`") and gives the parent's path after it.
+_NAMED_IN_MESSAGE = re.compile(r"^Object (?:contains unknown|missing required) field `([^`]+)`")
+
+
 def _field_of(exc: msgspec.ValidationError) -> str:
-    path = str(exc).rsplit("at `$.", 1)
-    return path[1].rstrip("`") if len(path) == 2 else ""
+    text = str(exc)
+    path = text.rsplit("at `$.", 1)
+    field = path[1].rstrip("`") if len(path) == 2 else ""
+    named = _NAMED_IN_MESSAGE.match(text)
+    if named:
+        field = f"{field}.{named.group(1)}" if field else named.group(1)
+    return field
+
+
+def _integral(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
+def _decode_typed(raw: bytes | str, type: Any, strict: bool) -> Any:
+    """JSON does not tell ``1.0`` from ``1`` (JSON Schema's ``integer`` takes both), but
+    msgspec's strict mode refuses a float for an int. Only when that is the error, decode
+    again with integral floats made ints; ``1.5`` and ``"1"`` still fail."""
+    try:
+        return msgspec.json.decode(raw, type=type, strict=strict)
+    except msgspec.ValidationError as exc:
+        if "Expected `int" not in str(exc) or "got `float`" not in str(exc):
+            raise
+        return msgspec.convert(_integral(msgspec.json.decode(raw)), type=type, strict=strict)
 
 
 def decode_json(
@@ -101,6 +133,7 @@ def decode_json(
     *,
     strict: bool = True,
     decoder: msgspec.json.Decoder[Any] | None = None,
+    refuse_nul: bool = True,
 ) -> Any:
     """Decode JSON from outside into ``type`` (or with ``decoder``); every way it can fail
     is a ``BodyError`` (400) naming the field where there is one."""
@@ -109,7 +142,7 @@ def decode_json(
         if decoder is not None:
             value = decoder.decode(raw)
         else:
-            value = msgspec.json.decode(raw, type=type, strict=strict)
+            value = _decode_typed(raw, type, strict)
     except msgspec.ValidationError as exc:
         raise BodyError(str(exc), field=_field_of(exc)) from exc
     except msgspec.DecodeError as exc:
@@ -120,7 +153,7 @@ def decode_json(
         raise BodyError(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted") from exc
     # After decoding, so a typed field that refuses NUL (schemas.common.NO_NUL) is the one
     # named; this catches the rest (free-form values).
-    if _NUL_ESCAPE.search(_as_bytes(raw)):
+    if refuse_nul and _NUL_ESCAPE.search(_as_bytes(raw)):
         raise BodyError("NUL characters (\\u0000) are not accepted in text")
     return value
 

@@ -20,6 +20,8 @@ import msgspec
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
+from backend.common.openapi_inputs import exact_inputs
+from backend.common.openapi_links import add_links
 from schemas.common import Problem
 
 __all__ = ["install_exact_openapi", "make_exact"]
@@ -54,6 +56,7 @@ _SERVICE_STATUSES: list[tuple[str, str, set[int]]] = [
     ("POST", "/api/v1/media", {413, 415, 422}),
     ("GET", "/api/v1/locate", {422}),
     ("POST", "/api/v1/auth/login", {401}),
+    ("POST", "/api/v1/auth/refresh", {401}),
     ("POST", "/api/v1/incidents", {404}),
     ("POST", "/api/v1/rooms", {404, 422}),
     ("POST", "/api/v1/rooms/{room_id}/members", {422}),
@@ -81,6 +84,7 @@ _ALSO_200 = {
     ("POST", "/api/v1/media"),
     ("POST", "/api/v1/rooms"),
     ("POST", "/api/v1/city/cases"),
+    ("POST", "/api/v1/rooms/{room_id}/messages"),  # the same client_msg_id again
 }
 
 
@@ -214,6 +218,8 @@ def make_exact(app: Litestar, doc: dict[str, Any]) -> dict[str, Any]:
             _answer_media_type(responses, handler, _plain(route.path))
             if (method, _plain(route.path)) in _ALSO_200 and "201" in responses:
                 responses["200"] = {**responses["201"], "description": "already known: the same"}
+    exact_inputs(app, doc, _plain, _handlers, _struct_types())
+    add_links(doc)
     return doc
 
 

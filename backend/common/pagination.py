@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import msgspec
 from litestar.params import QueryParameter
 
-from backend.common.jsonbody import decode_json
 from backend.errors import ProblemError
 
 __all__ = [
@@ -20,10 +19,7 @@ __all__ = [
     "checked_instant",
     "decode_cursor",
     "encode_cursor",
-    "strict_body",
 ]
-
-T = TypeVar("T")
 
 MIN_INSTANT = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
@@ -84,12 +80,3 @@ def checked_instant(value: datetime | str | None, field: str, source: str) -> da
             f"{field} must be a time with an offset between years 1970 and 2200",
             errors=[{"field": field, "message": "invalid time", "source": source}],
         ) from exc
-
-
-async def strict_body(request: Any, body_type: type[T]) -> T:
-    """Decode the JSON body strictly: ``"1"`` is not a number, ``"true"`` not a boolean.
-
-    Litestar converts bodies leniently; a field app that sends a string where the contract
-    says a number has a bug we want it to see, not a silent guess.
-    """
-    return decode_json(await request.body(), body_type)  # type: ignore[no-any-return]  # decode_json is typed Any; msgspec checks the type

@@ -10,7 +10,7 @@ from litestar.datastructures import UploadFile
 from litestar.params import JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
-from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor, strict_body
+from backend.common.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from backend.db.models import Org, User
 from backend.deps import DB, Caller
 from backend.duty.csv_import import parse_roster_csv
@@ -61,8 +61,7 @@ class DutyController(Controller):
         principal: Caller,
         data: JSONBody[RosterPut],
     ) -> RostersOut:
-        rows = await strict_body(request, RosterPut)
-        rosters, errors = await apply_rosters(db, principal, rows, ctx.now())
+        rosters, errors = await apply_rosters(db, principal, data, ctx.now())
         if errors:
             _raise_row_errors(errors, csv_lines=False)
         return RostersOut(items=await present_rosters(db, rosters))

@@ -8,7 +8,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy import select
 
-from backend.common.pagination import strict_body
 from backend.db.models import Incident, RoomMember
 from backend.deps import DB, Caller
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -34,7 +33,6 @@ class IncidentsController(Controller):
         principal: Caller,
         data: JSONBody[IncidentIn],
     ) -> Response[IncidentOut]:
-        data = await strict_body(request, IncidentIn)
 
         async def produce() -> tuple[int, IncidentOut]:
             incident = await service.declare(ctx, db, principal, data, ctx.now())

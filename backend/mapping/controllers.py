@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from backend.auth.principal import Principal
 from backend.common.geometry import parse_bbox
-from backend.common.pagination import strict_body
 from backend.db.models import MapFeature
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
@@ -107,7 +106,7 @@ class MapController(Controller):
     ) -> FeatureOut:
         _admin(principal)
         layer = layer_or_404(code)
-        checked = _checked(await strict_body(request, FeatureIn))
+        checked = _checked(data)
         if checked.code is not None:
             taken = await db.scalar(
                 select(MapFeature.id).where(
@@ -136,7 +135,7 @@ class MapController(Controller):
     ) -> FeatureOut:
         _admin(principal)
         row = await _feature(db, layer_or_404(code), feature_id)
-        checked = _checked(await strict_body(request, FeatureIn))
+        checked = _checked(data)
         # The path names the feature; a body "id" would rename its source key: refuse that.
         if checked.code is not None and checked.code != row.code:
             raise ProblemError(409, "conflict", "the body's id differs from the feature's")

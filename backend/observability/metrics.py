@@ -46,10 +46,9 @@ class _ScrapeCollector(Collector):
             "(queued), or through a writer task as the server's send is unknown (fallback).",
             labels=["path"],
         )
-        if rooms is not None:
-            counts = rooms.hub.writes
-            for path in ("eager", "queued", "fallback"):
-                writes.add_metric([path], getattr(counts, path))
+        counts = ctx.rooms.hub.writes
+        for path in ("eager", "queued", "fallback"):
+            writes.add_metric([path], getattr(counts, path))
         yield writes
 
         pending = GaugeMetricFamily(

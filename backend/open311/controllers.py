@@ -11,7 +11,6 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 
 from backend.common.jsonbody import BodyError, decode_json
-from backend.common.pagination import strict_body
 from backend.db.models import Event, Open311Key, Open311Request
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
@@ -207,7 +206,7 @@ class Open311KeysController(Controller):
     ) -> KeyIssuedOut:
         if principal.role != "admin":
             raise ProblemError(403, "forbidden", "only admins issue Open311 keys")
-        body = await strict_body(request, KeyIn)
+        body = data
         key, digest = issue_key()
         row = Open311Key(
             key_hash=digest,

@@ -41,7 +41,7 @@ class OrgsController(Controller):
         db: DB,
         principal: Caller,
         # Ids are UUID strings; anything else (a NUL byte breaks PostgreSQL) is bad input.
-        street_id: Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")] = None,
+        street_id: Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")] = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> GridPage:

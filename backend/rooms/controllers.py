@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, PathParameter, QueryParameter
 
-from backend.common.pagination import Limit, strict_body
+from backend.common.pagination import Limit
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -56,7 +56,6 @@ class RoomsController(Controller):
         principal: Caller,
         data: JSONBody[RoomCreateIn],
     ) -> Response[RoomOut]:
-        data = await strict_body(request, RoomCreateIn)
         event = None
         if data.kind == "event":
             if not data.event_id:
@@ -103,7 +102,6 @@ class RoomsController(Controller):
         room_id: FromPath[str],
         data: JSONBody[MembersIn],
     ) -> RoomOut:
-        data = await strict_body(request, MembersIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         _owner_or_dispatcher(role, principal)
         await rooms_service.add_members(
@@ -172,7 +170,6 @@ class RoomsController(Controller):
         room_id: FromPath[str],
         data: JSONBody[MessageIn],
     ) -> Response[MessageOut]:
-        data = await strict_body(request, MessageIn)
         if data.room_id is not None and data.room_id != room_id:
             raise ProblemError(
                 400,
@@ -211,7 +208,6 @@ class RoomsController(Controller):
         seq: MessageSeq,
         data: JSONBody[AckIn],
     ) -> MessageOut:
-        data = await strict_body(request, AckIn)
         room, role = await rooms_service.load_member_room(db, room_id, principal)
         return await ctx.rooms.ack(db, principal, room, role, seq, data.text, ctx.now())
 

@@ -10,7 +10,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from backend.audit import service as audit
 from backend.auth.principal import Principal
-from backend.common.pagination import strict_body
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.parts import ContextDep
@@ -55,7 +54,6 @@ class RoutingController(Controller):
         data: JSONBody[RoutingRuleIn],
     ) -> RoutingRuleOut:
         _require(principal, frozenset({"admin"}))
-        data = await strict_body(request, RoutingRuleIn)
         out = await service.create_rule(db, data, actor_id=principal.id, now=ctx.now())
         audit.record(
             db,

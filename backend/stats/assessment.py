@@ -22,7 +22,10 @@ from schemas.stats import AssessmentOut, AssessmentRow
 __all__ = ["FORMULA", "WEIGHTS", "assessment", "month_window", "rank_rows", "score_of"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# Months the database can hold (the instants checked_instant accepts: 1970 to 2199); the
+# query parameter carries the same pattern, so the schema says what is checked here.
+MONTH_PATTERN = r"^(19[7-9]\d|2[01]\d\d)-(0[1-9]|1[0-2])$"
+MONTH = re.compile(MONTH_PATTERN)
 WEIGHTS = {"on_time": 40.0, "no_return": 20.0, "no_rework": 20.0, "satisfaction": 20.0}
 FORMULA = (
     "score = (40*on_time_rate + 20*(1-return_rate) + 20*(1-rework_rate)"
@@ -40,7 +43,7 @@ def month_window(month: str | None, now: datetime) -> tuple[str, Window]:
         raise ProblemError(
             400,
             "validation_failed",
-            "month must be YYYY-MM",
+            "month must be YYYY-MM between 1970 and 2199",
             errors=[{"field": "month", "message": "YYYY-MM", "source": "query"}],
         )
     year, mon = int(m.group(1)), int(m.group(2))

@@ -24,7 +24,7 @@ From = Annotated[
     str | None, QueryParameter(name="from", description="window start", pattern=RFC3339)
 ]
 To = Annotated[str | None, QueryParameter(description="window end (exclusive)", pattern=RFC3339)]
-StreetId = Annotated[str | None, QueryParameter(pattern=r"^[\w-]{1,64}$")]
+StreetId = Annotated[str | None, QueryParameter(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class StatsController(Controller):
@@ -75,7 +75,7 @@ class StatsController(Controller):
         db: DB,
         principal: Caller,
         month: Annotated[
-            str | None, QueryParameter(max_length=7, pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+            str | None, QueryParameter(max_length=7, pattern=assess.MONTH_PATTERN)
         ] = None,
         street_id: StreetId = None,
     ) -> AssessmentOut:

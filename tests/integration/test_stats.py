@@ -205,3 +205,21 @@ async def test_a_window_time_must_be_rfc3339_with_an_offset(api: Any) -> None:
         assert r.status_code == 400, (value, r.text)
     r = await api.get("district01", "/stats/overview", params={"to": "2026-11-24T09:30:00+08:00"})
     assert r.status_code == 200, r.text
+
+
+async def test_a_month_the_database_cannot_hold_is_a_400_not_a_500(api: Any) -> None:
+    # Found by the fuzzer: year 0000 and 9999-12 (whose end is year 10000) failed in
+    # datetime() with 500. The schema's pattern now says which months are accepted.
+    for month in ["0000-01", "9999-12", "1969-12", "2200-01"]:
+        r = await api.get("district01", f"/stats/assessment?month={month}")
+        assert r.status_code == 400, (month, r.text)
+        assert r.json()["errors"][0]["field"] == "month"
+    assert (await api.get("district01", "/stats/assessment?month=2199-12")).status_code == 200
+
+
+async def test_ids_in_queries_are_ascii_as_the_schema_says(api: Any) -> None:
+    # Python's \w takes "É"; the document's pattern (ECMA regex) does not: found by the
+    # fuzzer as a schema-violating request accepted. Both now say [A-Za-z0-9_-].
+    for path in ["/stats/hotspots?street_id=%C3%89", "/grids?street_id=%C3%89"]:
+        r = await api.get("district01", path)
+        assert r.status_code == 400, (path, r.text)
