@@ -13,12 +13,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from push.fake_fcm import FakeFcm  # noqa: E402
+from push.fake_fcm import FakeFcm
 
 
 def main() -> None:
     out = Path(sys.argv[1])
-    fcm = FakeFcm(project_id="flood", access_token="flood-token").start()  # noqa: S106
+    fcm = FakeFcm(project_id="flood", access_token="flood-token").start()
     print(fcm.port, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     seen: list[dict[str, object]] = []

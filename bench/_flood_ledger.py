@@ -3,6 +3,7 @@ figures it prints (bench/floodday.py)."""
 
 from __future__ import annotations
 
+import itertools
 import statistics
 import time
 from collections import Counter, defaultdict
@@ -96,7 +97,7 @@ def phone_order(ledger: Ledger) -> tuple[int, int, int]:
         counts = Counter(seqs)
         doubled += sum(c - 1 for c in counts.values() if c > 1)
         missing += sum(1 for s in range(first, last + 1) if s not in counts)
-        disorder += sum(1 for a, b in zip(seqs, seqs[1:], strict=False) if b < a)
+        disorder += sum(1 for a, b in itertools.pairwise(seqs) if b < a)
     return missing, doubled, disorder
 
 

@@ -102,7 +102,8 @@ class Sim:
         self.rng = random.Random(args.seed)
         self.users: dict[str, dict[str, Any]] = {}  # username -> login's user + token
         self.phones: list[Phone] = []
-        self.running = True
+        self.running = True  # the load
+        self.phones_on = True  # the phones (they outlive the load, to catch up)
         self.t0 = 0.0
         self.room_id: str | None = None
         self.tag = uuid.uuid4().hex[:8]
@@ -210,14 +211,18 @@ class Sim:
         self.grid_seq = {g.code: i for i, g in enumerate(d.grids, start=1)}
         # Devices: one FCM token per user (pushes are counted per user's device).
         self.token_of = {u: f"flood-{self.tag}-{u}" for u in names}
-        for name in names:
-            await self.call(
-                "POST /devices",
-                "POST",
-                "/devices",
-                name,
-                json={"token": self.token_of[name], "platform": "android"},
-            )
+
+        async def device(name: str) -> None:
+            async with sem:
+                await self.call(
+                    "POST /devices",
+                    "POST",
+                    "/devices",
+                    name,
+                    json={"token": self.token_of[name], "platform": "android"},
+                )
+
+        await asyncio.gather(*(device(n) for n in names))
         order = itertools.cycle(names)
         for n in range(self.args.phones):
             self.phones.append(Phone(n, self.users[next(order)]))
@@ -231,7 +236,7 @@ class Sim:
 
     # -- phones -----------------------------------------------------------------------
     async def phone_socket(self, p: Phone) -> None:
-        while self.running:
+        while self.phones_on:
             try:
                 async with websockets.connect(
                     self.ws_url, open_timeout=30, max_size=2**20, close_timeout=1
@@ -293,7 +298,7 @@ class Sim:
 
     async def ack(self, p: Phone, room: str, seq: int) -> None:
         await asyncio.sleep(1 + 4 * self.rng.random())
-        while self.running and seq in p.pending_acks:
+        while self.phones_on and seq in p.pending_acks:
             if p.ws is not None and p.ready:
                 try:
                     await p.ws.send(json.dumps({"op": "ack", "room_id": room, "seq": seq}))
@@ -574,7 +579,7 @@ class Sim:
 
     async def watch_sockets(self, f: Fault) -> None:
         await asyncio.sleep(0.5)
-        while self.running:
+        while self.phones_on:
             if all(p.ready for p in self.phones):
                 f.sockets_back = time.monotonic()
                 return
@@ -593,7 +598,7 @@ class Sim:
         cpu0 = self.server.sample_cpu()
         loops = [asyncio.create_task(self.phone_socket(p)) for p in self.phones]
         loops += [asyncio.create_task(self.phone_sync(p)) for p in self.phones]
-        while not all(p.ready for p in self.phones):
+        while not all(p.ready for p in self.phones):  # noqa: ASYNC110 - many conditions
             await asyncio.sleep(0.1)
         connected_in = time.monotonic() - self.t0
         print(f"{len(self.phones)} phones connected in {connected_in:.1f} s", flush=True)
@@ -627,13 +632,30 @@ class Sim:
             await asyncio.sleep(0.1)
         for t in list(self.tasks):
             t.cancel()
+        drained = await self.drain()
+        self.phones_on = False
         for p in self.phones:
             p.wake.set()
-        await asyncio.sleep(2)  # last frames
         for t in loops:
             t.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
-        return await self.report_out(wall, cpu)
+        return await self.report_out(wall, cpu, drained)
+
+    async def drain(self) -> float:
+        """After the load: every phone back on its socket, caught up with the room and
+        its acknowledgements sent (a phone's own pace, not a deadline of the ledger's)."""
+        start = time.monotonic()
+        last = max(self.ledger.messages.values(), default=0)
+        while time.monotonic() - start < self.args.drain_seconds:
+            if all(
+                p.ready
+                and not p.pending_acks
+                and (self.room_id is None or p.rooms.get(self.room_id, last) >= last)
+                for p in self.phones
+            ):
+                break
+            await asyncio.sleep(0.2)
+        return time.monotonic() - start
 
     # -- the ledger against the database and the phones -------------------------------
     async def all_pages(
@@ -651,7 +673,7 @@ class Sim:
             if not cursor:
                 return out
 
-    async def report_out(self, wall: float, cpu: float) -> int:
+    async def report_out(self, wall: float, cpu: float, drained: float) -> int:
         led = self.ledger
         chief = "district01"
         problems = 0
@@ -737,6 +759,7 @@ class Sim:
                 f"shape {a.shape}, {a.minutes} min, {len(self.phones)} phones over "
                 f"{len(self.users)} users, {a.reports_per_hour}/h reports",
                 f"load average at the end: {os.getloadavg()}",
+                f"phones caught up {drained:.1f} s after the load stopped",
             ],
         )
         print_block("routes (outside / inside fault windows)", route_table(led, self.faults))
@@ -744,7 +767,8 @@ class Sim:
             "room and loop",
             [
                 f"room delivery (outside faults) n={len(led.delivery)} "
-                f"p50 {pct(led.delivery, 50) * 1000:.1f} ms p99 {pct(led.delivery, 99) * 1000:.1f} ms",
+                f"p50 {pct(led.delivery, 50) * 1000:.1f} ms "
+                f"p99 {pct(led.delivery, 99) * 1000:.1f} ms",
                 f"simulator event-loop lag p99 {pct(self.lags, 99) * 1000:.1f} ms "
                 "(the simulator keeping up; the server's own loop is not probed)",
                 f"server CPU share {cpu / wall:.1%} of one core ({cpu:.1f} s in {wall:.0f} s)",
@@ -810,6 +834,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--outage-seconds", type=float, default=10)
     p.add_argument("--connections", type=int, default=64, help="HTTP keep-alive connections")
     p.add_argument("--seed", type=int, default=12)
+    p.add_argument("--drain-seconds", type=float, default=180, help="most to wait for phones")
     p.add_argument("--push-wait", type=float, default=120, help="seconds to wait for pushes")
     p.add_argument("--no-pin", action="store_true", help="do not pin server and simulator")
     return p.parse_args(argv)
