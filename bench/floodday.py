@@ -42,6 +42,7 @@ import os
 import random
 import resource
 import shutil
+import signal
 import struct
 import sys
 import tempfile
@@ -162,9 +163,12 @@ class Sim:
         for f in self.faults:
             if f.repaired and f.first_ok is None and start >= f.repaired:
                 f.first_ok = now
-            if interrupted and f.at <= now and (not f.repaired or now >= f.repaired):
-                f.interrupted += 1
-                f.retry_answered = max(f.retry_answered, now)
+        # An interrupted request belongs to the latest fault before it was answered.
+        latest = [f for f in self.faults if f.at <= now]
+        if interrupted and latest and latest[-1].repaired:
+            f = latest[-1]
+            f.interrupted += 1
+            f.retry_answered = max(f.retry_answered, now)
 
     async def login(self, username: str) -> None:
         while True:
@@ -538,7 +542,7 @@ class Sim:
         if self.server.proc is None:
             self.server.start()
         await asyncio.sleep(0.05)
-        f.repaired = await self.server.until_live()
+        f.repaired = await self.server.until_live(within=1800)
         await self.watch_sockets(f)
 
     async def fault_pg(self) -> None:
@@ -849,6 +853,8 @@ def main(argv: list[str] | None = None) -> int:
     srv_cpus = None if args.no_pin or ncpu < 2 else {ncpu - 1}
     if sim_cpus:
         os.sched_setaffinity(0, sim_cpus)
+    # SIGTERM (a test's timeout): tear down what we started, as on ^C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     work = Path(tempfile.mkdtemp(prefix="floodday-"))
     cleanup: list[Any] = []
     try:
