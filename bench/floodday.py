@@ -407,22 +407,28 @@ class Sim:
         dept = cat.default_department
         handlers = self.by_org.get(dept) or []
         await asyncio.sleep(self.rng.uniform(5, 50))
-        if not await self.act(event_id, dispatcher, {"action": "accept"}):
+        if not self.running or not await self.act(event_id, dispatcher, {"action": "accept"}):
             return
         await asyncio.sleep(self.rng.uniform(1, 10))
+        if not self.running:
+            return
         body = {"action": "dispatch", "org_id": self.org_id[dept]}
         if not handlers or not await self.act(event_id, dispatcher, body):
             return
         handler = handlers[0]
         await asyncio.sleep(self.rng.uniform(10, 40))
-        if not await self.act(event_id, handler, {"action": "start"}):
+        if not self.running or not await self.act(event_id, handler, {"action": "start"}):
             return
         await asyncio.sleep(self.rng.uniform(20, 60))
+        if not self.running:
+            return
         photo = await self.upload(handler)
         done = {"action": "report", "note": "已处置", "media_ids": [photo] if photo else []}
         if not await self.act(event_id, handler, done):
             return
         await asyncio.sleep(self.rng.uniform(10, 60))
+        if not self.running:
+            return
         await self.act(event_id, reporter, {"action": "verify", "passed": True})
 
     async def reports(self) -> None:
@@ -629,8 +635,9 @@ class Sim:
         wall = time.monotonic() - self.t0
         cpu = self.server.sample_cpu() - cpu0
         self.running = False
-        # Let the in-flight work finish (lifecycles stop at their next step).
-        for _ in range(300):
+        # Let the in-flight work finish (lifecycles stop at their next step): on a starved
+        # box a report sent in the last second may take long to be answered.
+        for _ in range(int(self.args.drain_seconds * 10)):
             if not [t for t in self.tasks if not t.done()]:
                 break
             await asyncio.sleep(0.1)
