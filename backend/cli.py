@@ -219,7 +219,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         asyncio.run(_seed(settings))
     else:
         _require_schema(settings)
-    from backend.rooms.serving import serve
+    from backend.serving import serve
 
     # One process builds its app here; with --workers each worker builds its own.
     app = create_app(settings) if args.workers <= 1 else None

@@ -310,7 +310,7 @@ async def serving(application: Any) -> AsyncIterator[str]:
 
     import uvicorn
 
-    from backend.rooms.serving import ChengyunServer
+    from backend.serving import ChengyunServer
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))

@@ -115,7 +115,7 @@ def direct_send(send: Any, depth: int = 4) -> Send | None:
     if owner is not None:
         kind = type(owner)
         known = f"{kind.__module__}.{kind.__qualname__}" in DIRECT_PROTOCOLS
-        return send if known and _UVICORN_TESTED else None  # type: ignore[no-any-return]  # a bound method read off an untyped protocol
+        return send if known and _UVICORN_TESTED else None
     if depth == 0 or not getattr(send, "__module__", "").startswith("litestar."):
         return None
     sends = [f for f in _closed_over(send) if callable(f) and not isinstance(f, type)]

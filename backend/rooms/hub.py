@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Callable
+from functools import partial
 
 import msgspec
 from litestar.channels import ChannelsPlugin, Subscriber
@@ -156,7 +157,7 @@ class RoomHub:
             # arrives on the channel, anything before it is in the database.
             lr.subscriber = await self.channels.subscribe(room_channel(room_id))
             lr.consumer = asyncio.create_task(
-                self._consume(lr.subscriber, lambda p, lr=lr: self._on_room(lr, p))
+                self._consume(lr.subscriber, partial(self._on_room, lr))
             )
             last_seq, _ = await self.fetch_frames(room_id, -1, None)
         except BaseException:
@@ -198,7 +199,7 @@ class RoomHub:
         delivered = lr.delivered
         assert delivered is not None
         if since_seq is None or since_seq == delivered:
-            last_seq, frames = delivered, []
+            last_seq, frames = delivered, list[tuple[int, str]]()
         else:
             last_seq, frames = await self.fetch_frames(room_id, since_seq, replay_max)
         recovered = True

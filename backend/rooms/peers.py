@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +37,7 @@ async def notify_users(
     body: str,
     data: dict[str, Any],
     now: datetime,
-    priority: str = "normal",
+    priority: Literal["normal", "high"] = "normal",
     collapse_key: str | None = None,
 ) -> None:
     if not user_ids:

@@ -141,7 +141,7 @@ def install(ctx: AppContext) -> Rooms:
             backend.on_reconnect.append(hub.after_outage)
         ctx.notify.live_listeners.append(hub.publish_notification)
         announcer.append(asyncio.create_task(announce_loop()))
-        from backend.rooms.serving import install_sigterm_close
+        from backend.common.signals import install_sigterm_close
 
         undo.append(install_sigterm_close(hub.close_all_now))
 
