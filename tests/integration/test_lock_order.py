@@ -32,7 +32,7 @@ def _pause_actions(app: Any, action: str) -> tuple[asyncio.Event, asyncio.Event]
             reached.set()
             await release.wait()
 
-    app.state["ctx"].part("events").hooks.action.insert(0, hold)
+    app.state["ctx"].events.hooks.action.insert(0, hold)
     return reached, release
 
 

@@ -22,7 +22,7 @@ def settings(settings: Settings) -> Settings:
 async def test_after_every_user_left_the_hub_holds_nothing(live: Any) -> None:
     api = live.api
     rooms = [await make_room(api, members=USERS) for _ in range(2)]
-    hub = live.app.state["ctx"].part("rooms").hub
+    hub = live.app.state["ctx"].rooms.hub
     for rnd in range(2):  # twice: a room and a user are set up again after their drop
         sockets = [await connect(live.ws_url, await api.token(u)) for u in USERS]
         for ws in sockets:
