@@ -14,6 +14,8 @@ drives each with a small keep-alive HTTP/1.1 client (16 connections):
 - ``GET /events?limit=50`` as ``street01a`` (the first page of their 10,000 events);
 - ``GET /events/{id}`` of the case with three photos and ten timeline entries, as ``street01a``
   (their own street's case: the unmasked phone read is audited, as in production);
+- the list and the detail again with ``If-None-Match`` of their current ``ETag`` (``304``;
+  scenario ``304``);
 - ``GET /inbox/sync`` from a cursor 40 changes behind (20 tasks closed, 20 opened);
 - ``POST /events`` as ``grid001`` with a valid body and an ``Idempotency-Key``;
 - ``POST /events/{id}/actions`` as ``street01a``: ``accept`` then ``dispatch`` of the cases
@@ -40,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -74,7 +77,7 @@ from bench._load import (  # noqa: E402
     server,
 )
 
-SCENARIOS = ("me", "list", "detail", "sync", "report", "act")
+SCENARIOS = ("me", "list", "detail", "sync", "report", "act", "304")
 
 
 def login(port: int, username: str) -> str:
@@ -99,6 +102,15 @@ def report_bodies(street: Street, count: int, seed: int) -> list[dict[str, Any]]
             }
         )
     return out
+
+
+def etag(port: int, path: str, token: str) -> str:
+    """The current ``ETag`` of a conditional GET, for its ``If-None-Match`` scenario."""
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - http://127.0.0.1 only
+        return str(r.headers["ETag"])
 
 
 def full_sync_cursor(port: int, token: str) -> str:
@@ -171,6 +183,14 @@ def run_app(bench: Bench, street: Street) -> None:
     if "detail" in only:
         req = get_request(f"/api/v1/events/{street.detail_event_id}", dispatcher)
         bench.measure("GET /events/{id} (3 photos, 10 steps)", lambda i: req, a.read_requests, 50)
+    if "304" in only:
+        for name, path in (
+            ("GET /events?limit=50", "/api/v1/events?limit=50"),
+            ("GET /events/{id}", f"/api/v1/events/{street.detail_event_id}"),
+        ):
+            tag = etag(port, path, dispatcher)
+            req = get_request(path, dispatcher, f"If-None-Match: {tag}\r\n")
+            bench.measure(f"{name} → 304", lambda i, r=req: r, a.read_requests, 50)
     if "sync" in only:
         open_street_tasks(bench.url, street)
         cursor = full_sync_cursor(port, dispatcher)

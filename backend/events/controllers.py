@@ -26,12 +26,14 @@ from backend.errors import ProblemError
 from backend.events.actions import apply_action
 from backend.events.filters import provide_event_filters
 from backend.events.presenter import (
-    page_query,
+    detail_out,
+    events_out,
+    load_events,
     present_created,
     present_detail,
-    present_page,
 )
-from backend.events.service import EventFilters
+from backend.events.service import EventFilters, not_found
+from backend.events.visibility import visible_event
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
 from backend.parts import ContextDep
 from backend.settings import Settings
@@ -49,7 +51,7 @@ def _policy(s: Settings) -> IdempotencyPolicy:
     return IdempotencyPolicy(keep_hours=s.idempotency_hours)
 
 
-def _reveals_phone(p: Principal, e: Event) -> bool:
+def _reveals_phone(p: Principal, e: Any) -> bool:
     return p.role == "district_dispatcher" or (
         p.role == "street_dispatcher" and p.street_id == e.street_id
     )
@@ -109,14 +111,11 @@ class EventsController(Controller):
                 or_(Event.created_at < at, and_(Event.created_at == at, Event.id < c["id"]))
             )
         query = query.order_by(Event.created_at.desc(), Event.id.desc()).limit(limit + 1)
-        rows = (await db.execute(page_query(query))).all()
-        more = len(rows) > limit
-        rows = rows[:limit]
-        items = await present_page(db, rows, principal, svc.links, now=now)
+        loaded = await load_events(db, query, limit=limit)
+        items = events_out(loaded, principal, svc.links, now=now)
+        last = loaded.rows[-1] if loaded.more else None
         next_cursor = (
-            encode_cursor({"t": rows[-1].created_at.isoformat(), "id": rows[-1].id})
-            if more
-            else None
+            encode_cursor({"t": last.created_at.isoformat(), "id": last.id}) if last else None
         )
         page = EventPage(items=items, next_cursor=next_cursor)
         return conditional_json(request, page, now=svc.links.clock())
@@ -131,7 +130,12 @@ class EventsController(Controller):
         event_id: FromPath[str],
     ) -> Response[EventDetailOut]:
         svc = ctx.events
-        event = await svc.get_visible(db, principal, event_id)
+        # The visibility check and the answer's first statement are one: a page_query of
+        # the event where the caller sees it.
+        loaded = await load_events(db, visible_event(principal, event_id), timeline=True)
+        if not loaded.rows:
+            raise not_found()
+        event = loaded.rows[0]
         reveal = _reveals_phone(principal, event)
         if reveal:
             audit.record(
@@ -142,8 +146,8 @@ class EventsController(Controller):
                 target_id=event.reporter_id,
                 data={"event_id": event.id},
             )
-        out = await present_detail(
-            db, event, principal, svc.links, now=ctx.now(), reveal_phone=reveal
+        out = detail_out(
+            loaded, principal, svc.links, now=ctx.now(), reveal_phone=reveal
         )
         return conditional_json(request, out, now=svc.links.clock())
 

@@ -1,8 +1,16 @@
-"""Events as the wire shows them, loaded in batches (a page costs a fixed number of queries)."""
+"""Events as the wire shows them: one loader, one pure mapping.
+
+``load_events`` runs a fixed number of statements for any set of events (a page, one
+event, a just-reported one): the events with their reporter, category, orgs and pending
+extension joined in (``page_query``), their photos, and for a detail the timeline with
+each actor. ``events_out`` / ``detail_out`` turn what it loaded into ``EventOut`` /
+``EventDetailOut`` without touching the database. The list, the detail, the report's
+answer and every action's answer go through these two steps.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -29,12 +37,15 @@ from schemas.events import (
 )
 
 __all__ = [
+    "Loaded",
+    "detail_out",
+    "events_out",
     "facts_of",
+    "load_events",
     "page_query",
     "pending_extensions",
     "present_created",
     "present_detail",
-    "present_page",
 ]
 
 
@@ -63,179 +74,12 @@ async def pending_extensions(
     return {x.event_id: x for x in rows.scalars()}
 
 
-async def _lookup(session: AsyncSession, model: type, ids: set[str]) -> dict[str, object]:
-    if not ids:
-        return {}
-    key = model.code if model is Category else model.id  # type: ignore[attr-defined]  # model is a type; the reads helper rewrites this
-    rows = await session.execute(select(model).where(key.in_(ids)))
-    return {getattr(r, "code" if model is Category else "id"): r for r in rows.scalars()}
-
-
-def _event_out(
-    e: Any,
-    principal: Principal,
-    links: MediaLinks,
-    *,
-    now: datetime,
-    category_name: str | None,
-    reporter_name: str | None,
-    phone: str | None,
-    reveal_phone: bool,
-    assignee_name: str | None,
-    suggested_name: str | None,
-    ext: dict[str, Any] | None,
-    media: list[tuple[int, Any, bool]],
-    allowed: list[str],
-) -> EventOut:
-    """One event on the wire; ``e`` is an ``Event`` or a row with the same column names."""
-    reporter_out = ReporterOut(
-        id=e.reporter_id, display_name=reporter_name or "", phone_masked=mask_phone(phone)
-    )
-    if reveal_phone and phone:
-        reporter_out.phone = phone
-    return EventOut(
-        id=e.id,
-        case_no=e.case_no,
-        status=e.status,
-        source=e.source,
-        category=CategoryBrief(
-            code=e.category_code,
-            name=category_name if category_name is not None else e.category_code,
-        ),
-        grade=e.grade,
-        description=e.description,
-        location=EventLocationOut(
-            lat=e.lat,
-            lng=e.lng,
-            address=e.address,
-            grid_id=e.grid_id,
-            community_id=e.community_id,
-            street_id=e.street_id,
-        ),
-        reporter=reporter_out,
-        media=[
-            media_out(m, principal, links, location_mismatch=mismatch)
-            for seq, m, mismatch in media
-            if seq == 1
-        ],
-        assignee=(
-            AssigneeOut(
-                org_id=e.assignee_org_id,
-                org_name=assignee_name or "",
-                user_id=e.assignee_user_id,
-            )
-            if e.assignee_org_id
-            else None
-        ),
-        due_at=e.due_at,
-        sla_state=sla_state(
-            running=e.status in SLA_RUNNING, warn_at=e.warn_at, due_at=e.due_at, now=now
-        ),
-        supervision_count=e.supervision_count,
-        escalated=e.escalated,
-        duplicate_of=e.duplicate_of,
-        version=e.version,
-        created_at=e.created_at,
-        updated_at=e.updated_at,
-        allowed_actions=allowed,
-        occurred_at=e.occurred_at,
-        suggested_assignee=(
-            SuggestedAssigneeOut(
-                org_id=e.suggested_org_id,
-                org_name=suggested_name or "",
-                rule=e.suggested_rule or {},
-            )
-            if e.suggested_org_id
-            else None
-        ),
-        pending_extension=ext,
-    )
-
-
-def _extension_out(
-    ext_id: str, hours: float, reason: str, requested_by: str, requested_at: datetime
-) -> dict[str, Any]:
-    return {
-        "id": ext_id,
-        "hours": hours,
-        "reason": reason,
-        "requested_by": requested_by,
-        "requested_at": requested_at.isoformat(),
-    }
-
-
-class _Allowed:
-    """``allowed_actions`` once per distinct ``facts_key``: a page of 50 events has a
-    handful (mostly its statuses), and each evaluation walks all 17 rules."""
-
-    def __init__(self, principal: Principal) -> None:
-        self.principal = principal
-        self.seen: dict[tuple[object, ...], list[str]] = {}
-
-    def __call__(self, e: Any, pending: bool) -> list[str]:
-        facts = facts_of(e, pending)
-        key = facts_key(self.principal, facts)
-        found = self.seen.get(key)
-        if found is None:
-            found = self.seen[key] = allowed_actions(self.principal, facts)
-        return list(found)  # each event its own list: nothing shares a mutable answer
-
-
-async def present_created(
-    session: AsyncSession,
-    event: Event,
-    created: Created,
-    principal: Principal,
-    links: MediaLinks,
-    *,
-    now: datetime,
-) -> EventOut:
-    """A just-reported event, as ``present_events`` shows it, with one query instead of
-    five: the report already knows its category and whether it has photos, and an event
-    whose SLA clock is not running cannot have an extension pending (requesting one needs
-    it running)."""
-    reporter = (
-        await session.execute(
-            select(User.display_name, User.phone).where(User.id == event.reporter_id)
-        )
-    ).one_or_none()
-    orgs = await _lookup(
-        session, Org, {o for o in (event.assignee_org_id, event.suggested_org_id) if o}
-    )
-    media = (
-        (await media_for_events(session, [event.id])).get(event.id, []) if created.has_media else []
-    )
-    ext = (
-        (await pending_extensions(session, [event.id])).get(event.id)
-        if event.status in SLA_RUNNING
-        else None
-    )
-    return _event_out(
-        event,
-        principal,
-        links,
-        now=now,
-        category_name=created.category_name,
-        reporter_name=reporter.display_name if reporter else None,
-        phone=reporter.phone if reporter else None,
-        reveal_phone=False,
-        assignee_name=getattr(orgs.get(event.assignee_org_id or ""), "name", None),
-        suggested_name=getattr(orgs.get(event.suggested_org_id or ""), "name", None),
-        ext=(
-            _extension_out(ext.id, ext.hours, ext.reason, ext.requested_by, ext.requested_at)
-            if ext
-            else None
-        ),
-        media=media,
-        allowed=allowed_actions(principal, facts_of(event, ext is not None)),
-    )
-
-
 # The constructs of page_query, built once: aliasing a table per request showed up in the
 # profile (SQLAlchemy derives the alias's columns each time). Immutable, nothing cached.
 _ASSIGNEE = aliased(Org)
 _SUGGESTED = aliased(Org)
 _EXT = aliased(EventExtension)
+_ACTOR_ORG = aliased(Org)
 # At most one extension is pending per event (requesting one needs none pending, under the
 # event's row lock); the subquery keeps the page one row per event whatever happens.
 _ONE_PENDING = (
@@ -257,6 +101,17 @@ _PAGE_COLUMNS = (
     _EXT.reason.label("ext_reason"),
     _EXT.requested_by.label("ext_requested_by"),
     _EXT.requested_at.label("ext_requested_at"),
+)
+_TIMELINE = (
+    select(
+        *TimelineEntry.__table__.c,
+        User.display_name.label("actor_name"),
+        User.role.label("actor_role"),
+        _ACTOR_ORG.name.label("actor_org_name"),
+    )
+    .outerjoin(User, User.id == TimelineEntry.actor_id)
+    .outerjoin(_ACTOR_ORG, _ACTOR_ORG.id == User.org_id)
+    .order_by(TimelineEntry.seq)
 )
 
 
@@ -280,86 +135,188 @@ def page_query(query: Select[Event]) -> Select[Any]:
     )
 
 
-async def present_page(
+@dataclass(slots=True)
+class Loaded:
+    """What the wire shows of some events, as rows: ``rows`` of ``page_query`` (at most
+    ``limit``), ``more`` when the query had another, ``media`` by event id as
+    ``media_for_events`` gives it, ``timeline`` rows of the one event asked for in detail."""
+
+    rows: list[Row[Any]]
+    more: bool = False
+    media: dict[str, list[tuple[int, Any, bool]]] = field(default_factory=dict)
+    timeline: list[Row[Any]] = field(default_factory=list)
+
+
+async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Row[Any]]:
+    """Plain rows through the session's connection: the ORM's result machinery (entity
+    loading, identity map) was a sixth of a page's CPU, and these are columns only. An
+    action's answer reads what the action just changed, so pending changes go first."""
+    if session.new or session.dirty or session.deleted:
+        await session.flush()
+    return list((await (await session.connection()).execute(stmt)).all())
+
+
+async def load_events(
     session: AsyncSession,
-    rows: Sequence[Row[Any]],
+    query: Select[Event],
+    *,
+    limit: int | None = None,
+    media: bool = True,
+    timeline: bool = False,
+) -> Loaded:
+    """The events of ``query`` with everything their answer shows, in one statement for
+    the events, one for their photos (``media=False``: the caller knows there are none)
+    and, with ``timeline``, one for the (single) event's timeline with its actors.
+    ``limit``: keep that many rows and say whether ``query`` had more (ask for limit + 1)."""
+    rows = await _rows(session, page_query(query))
+    more = limit is not None and len(rows) > limit
+    if more:
+        del rows[limit:]
+    ids = [r.id for r in rows]
+    loaded = Loaded(rows, more)
+    if media and ids:
+        loaded.media = await media_for_events(session, ids)
+    if timeline and ids:
+        (event_id,) = ids
+        stmt = _TIMELINE.where(TimelineEntry.event_id == event_id)
+        loaded.timeline = await _rows(session, stmt)
+    return loaded
+
+
+class _Allowed:
+    """``allowed_actions`` once per distinct ``facts_key``: a page of 50 events has a
+    handful (mostly its statuses), and each evaluation walks all 17 rules."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+        self.seen: dict[tuple[object, ...], list[str]] = {}
+
+    def __call__(self, e: Any, pending: bool) -> list[str]:
+        facts = facts_of(e, pending)
+        key = facts_key(self.principal, facts)
+        found = self.seen.get(key)
+        if found is None:
+            found = self.seen[key] = allowed_actions(self.principal, facts)
+        return list(found)  # each event its own list: nothing shares a mutable answer
+
+
+def _event_out(
+    r: Row[Any],
+    media: list[tuple[int, Any, bool]],
     principal: Principal,
     links: MediaLinks,
     *,
     now: datetime,
-) -> list[EventOut]:
-    """Rows of ``page_query`` on the wire, with their photos."""
-    media = await media_for_events(session, [r.id for r in rows])
-    return _present_rows(rows, principal, links, media=media, now=now)
+    allowed: list[str],
+) -> EventOut:
+    """One row of ``page_query`` on the wire; ``media`` its photos (all timeline steps)."""
+    return EventOut(
+        id=r.id,
+        case_no=r.case_no,
+        status=r.status,
+        source=r.source,
+        category=CategoryBrief(
+            code=r.category_code,
+            name=r.category_name if r.category_name is not None else r.category_code,
+        ),
+        grade=r.grade,
+        description=r.description,
+        location=EventLocationOut(
+            lat=r.lat,
+            lng=r.lng,
+            address=r.address,
+            grid_id=r.grid_id,
+            community_id=r.community_id,
+            street_id=r.street_id,
+        ),
+        reporter=ReporterOut(
+            id=r.reporter_id,
+            display_name=r.reporter_name or "",
+            phone_masked=mask_phone(r.reporter_phone),
+        ),
+        media=[
+            media_out(m, principal, links, location_mismatch=mismatch)
+            for seq, m, mismatch in media
+            if seq == 1
+        ],
+        assignee=(
+            AssigneeOut(
+                org_id=r.assignee_org_id,
+                org_name=r.assignee_org_name or "",
+                user_id=r.assignee_user_id,
+            )
+            if r.assignee_org_id
+            else None
+        ),
+        due_at=r.due_at,
+        sla_state=sla_state(
+            running=r.status in SLA_RUNNING, warn_at=r.warn_at, due_at=r.due_at, now=now
+        ),
+        supervision_count=r.supervision_count,
+        escalated=r.escalated,
+        duplicate_of=r.duplicate_of,
+        version=r.version,
+        created_at=r.created_at,
+        updated_at=r.updated_at,
+        allowed_actions=allowed,
+        occurred_at=r.occurred_at,
+        suggested_assignee=(
+            SuggestedAssigneeOut(
+                org_id=r.suggested_org_id,
+                org_name=r.suggested_org_name or "",
+                rule=r.suggested_rule or {},
+            )
+            if r.suggested_org_id
+            else None
+        ),
+        pending_extension=(
+            {
+                "id": r.ext_id,
+                "hours": r.ext_hours,
+                "reason": r.ext_reason,
+                "requested_by": r.ext_requested_by,
+                "requested_at": r.ext_requested_at.isoformat(),
+            }
+            if r.ext_id is not None
+            else None
+        ),
+    )
 
 
-def _present_rows(
-    rows: Sequence[Row[Any]],
-    principal: Principal,
-    links: MediaLinks,
-    *,
-    media: dict[str, list[tuple[int, Any, bool]]],
-    now: datetime,
+def events_out(
+    loaded: Loaded, principal: Principal, links: MediaLinks, *, now: datetime
 ) -> list[EventOut]:
+    """The loaded events on the wire, in their order."""
     allowed = _Allowed(principal)
+    media = loaded.media
     return [
         _event_out(
             r,
+            media.get(r.id, []),
             principal,
             links,
             now=now,
-            category_name=r.category_name,
-            reporter_name=r.reporter_name,
-            phone=r.reporter_phone,
-            reveal_phone=False,
-            assignee_name=r.assignee_org_name,
-            suggested_name=r.suggested_org_name,
-            ext=(
-                _extension_out(
-                    r.ext_id, r.ext_hours, r.ext_reason, r.ext_requested_by, r.ext_requested_at
-                )
-                if r.ext_id is not None
-                else None
-            ),
-            media=media.get(r.id, []),
             allowed=allowed(r, r.ext_id is not None),
         )
-        for r in rows
+        for r in loaded.rows
     ]
 
 
-_ACTOR_ORG = aliased(Org)
-
-
-async def present_detail(
-    session: AsyncSession,
-    event: Event,
+def detail_out(
+    loaded: Loaded,
     principal: Principal,
     links: MediaLinks,
     *,
     now: datetime,
     reveal_phone: bool,
 ) -> EventDetailOut:
-    """One event with its timeline in three statements: the event as a list shows it
-    (``page_query``), its photos, and its timeline with each actor's name, role and org."""
-    row = (await session.execute(page_query(select(Event).where(Event.id == event.id)))).one()
-    media = (await media_for_events(session, [event.id])).get(event.id, [])
-    (base,) = _present_rows([row], principal, links, media={event.id: media}, now=now)
+    """The one loaded event with its timeline; each step shows the photos it added."""
+    (row,) = loaded.rows
+    media = loaded.media.get(row.id, [])
+    (base,) = events_out(loaded, principal, links, now=now)
     if reveal_phone and row.reporter_phone:
         base.reporter.phone = row.reporter_phone
-    entries = await session.execute(
-        select(
-            TimelineEntry,
-            User.display_name,
-            User.role,
-            _ACTOR_ORG.name,
-        )
-        .outerjoin(User, User.id == TimelineEntry.actor_id)
-        .outerjoin(_ACTOR_ORG, _ACTOR_ORG.id == User.org_id)
-        .where(TimelineEntry.event_id == event.id)
-        .order_by(TimelineEntry.seq)
-    )
-    by_seq: dict[int, list[object]] = {}
+    by_seq: dict[int, list[Any]] = {}
     for seq, m, mismatch in media:
         by_seq.setdefault(seq, []).append(
             media_out(m, principal, links, location_mismatch=mismatch)
@@ -371,9 +328,9 @@ async def present_detail(
             actor=(
                 {
                     "user_id": t.actor_id,
-                    "display_name": name or "",
-                    "role": role,
-                    "org_name": org_name,
+                    "display_name": t.actor_name or "",
+                    "role": t.actor_role,
+                    "org_name": t.actor_org_name,
                 }
                 if t.actor_id
                 else None
@@ -382,10 +339,42 @@ async def present_detail(
             from_status=t.from_status,
             to_status=t.to_status,
             note=t.note,
-            media=by_seq.get(t.seq, []),  # type: ignore[arg-type]  # by_seq holds list[object] (reads helper)
+            media=by_seq.get(t.seq, []),
             data=t.data or {},
         )
-        for t, name, role, org_name in entries
+        for t in loaded.timeline
     ]
     fields = {f: getattr(base, f) for f in base.__struct_fields__}
     return EventDetailOut(**fields, timeline=timeline)
+
+
+async def present_created(
+    session: AsyncSession,
+    event: Event,
+    created: Created,
+    principal: Principal,
+    links: MediaLinks,
+    *,
+    now: datetime,
+) -> EventOut:
+    """A just-reported event, as the list shows it (its photos only read if it has any)."""
+    loaded = await load_events(
+        session, select(Event).where(Event.id == event.id), media=created.has_media
+    )
+    (out,) = events_out(loaded, principal, links, now=now)
+    return out
+
+
+async def present_detail(
+    session: AsyncSession,
+    event: Event,
+    principal: Principal,
+    links: MediaLinks,
+    *,
+    now: datetime,
+    reveal_phone: bool,
+) -> EventDetailOut:
+    """One event with its timeline, in three statements."""
+    query = select(Event).where(Event.id == event.id)
+    loaded = await load_events(session, query, timeline=True)
+    return detail_out(loaded, principal, links, now=now, reveal_phone=reveal_phone)

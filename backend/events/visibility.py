@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import SEES_ALL_ROLES, Principal
 from backend.db.models import Event, EventAssignment, Org, User
 
-__all__ = ["audience", "visible_clause"]
+__all__ = ["audience", "visible_clause", "visible_event"]
 
 
 def _dispatched_to(org_id: str) -> ColumnElement[bool]:
@@ -31,6 +31,11 @@ def visible_clause(p: Principal) -> ColumnElement[bool]:
     if p.role == "grid_worker":
         return or_(mine, Event.grid_id == p.org_id)
     return mine
+
+
+def visible_event(p: Principal, event_id: str) -> Select[Event]:
+    """The one event ``event_id`` if ``p`` sees it, as a query (for the presenter's loader)."""
+    return select(Event).where(Event.id == event_id, visible_clause(p))
 
 
 async def audience(session: AsyncSession, event: Event) -> list[str]:

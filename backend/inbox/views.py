@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,23 +21,34 @@ from schemas.inbox import EventSummary, SyncOut, TaskOut
 __all__ = ["SyncCursors", "list_inbox", "sync_inbox", "tasks_out"]
 
 
+_SUMMARY_COLUMNS = (
+    Event.id,
+    Event.case_no,
+    Event.status,
+    Event.category_code,
+    Category.name.label("category_name"),
+    Event.grade,
+    Event.description,
+    Event.lat,
+    Event.lng,
+    Event.address,
+    Event.due_at,
+    Event.escalated,
+    Event.supervision_count,
+)
+
+
 async def tasks_out(session: AsyncSession, tasks: list[Task], now: datetime) -> list[TaskOut]:
     event_ids = {t.event_id for t in tasks if t.event_id}
-    events: dict[str, Event] = {}
-    names: dict[str, str] = {}
+    events: dict[str, Any] = {}
     if event_ids:
-        events = {
-            e.id: e
-            for e in (await session.execute(select(Event).where(Event.id.in_(event_ids)))).scalars()
-        }
-        codes = {e.category_code for e in events.values()}
-        names = dict(
-            (
-                await session.execute(
-                    select(Category.code, Category.name).where(Category.code.in_(codes))
-                )
-            ).all()
+        # One statement of plain columns (category name joined), not entities + a lookup.
+        rows = await (await session.connection()).execute(
+            select(*_SUMMARY_COLUMNS)
+            .outerjoin(Category, Category.code == Event.category_code)
+            .where(Event.id.in_(event_ids))
         )
+        events = {e.id: e for e in rows}
     out = []
     for t in tasks:
         e = events.get(t.event_id or "")
@@ -49,7 +61,7 @@ async def tasks_out(session: AsyncSession, tasks: list[Task], now: datetime) -> 
                         id=e.id,
                         case_no=e.case_no,
                         status=e.status,
-                        category={"code": e.category_code, "name": names.get(e.category_code, "")},
+                        category={"code": e.category_code, "name": e.category_name or ""},
                         grade=e.grade,
                         description=e.description,
                         location={"lat": e.lat, "lng": e.lng, "address": e.address},
