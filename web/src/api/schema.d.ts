@@ -1102,9 +1102,11 @@ export interface components {
         /** AssessmentOut */
         AssessmentOut: {
             formula: string;
+            /** Format: date-time */
             from: string;
             items: components["schemas"]["AssessmentRow"][];
             month: string;
+            /** Format: date-time */
             to: string;
         };
         /** AssessmentRow */
@@ -1134,6 +1136,7 @@ export interface components {
         };
         /** AttemptOut */
         AttemptOut: {
+            /** Format: date-time */
             at: string;
             outcome: string;
             provider_id: string | null;
@@ -1203,6 +1206,7 @@ export interface components {
             case_no: string;
             category_code: string;
             category_name: string;
+            /** Format: date-time */
             created_at: string;
             event_id: string;
             orgs: components["schemas"]["OrgBrief"][];
@@ -1230,15 +1234,18 @@ export interface components {
         DeliveryOut: {
             attempt_count: number;
             attempts: components["schemas"]["AttemptOut"][];
+            /** Format: date-time */
             created_at: string;
             device_id: string | null;
             id: string;
             last_error: string | null;
+            /** Format: date-time */
             next_attempt_at: string;
             platform: string;
             provider_id: string | null;
             state: string;
             token_fingerprint: string | null;
+            /** Format: date-time */
             updated_at: string;
         };
         /**
@@ -1260,8 +1267,10 @@ export interface components {
         DeviceOut: {
             active: boolean;
             app_version: string | null;
+            /** Format: date-time */
             created_at: string;
             id: string;
+            /** Format: date-time */
             last_seen_at: string;
             platform: string;
             token: string;
@@ -1291,6 +1300,7 @@ export interface components {
         /** DuplicateOut */
         DuplicateOut: {
             case_no: string;
+            /** Format: date-time */
             created_at: string;
             distance_m: number;
             id: string;
@@ -1302,12 +1312,14 @@ export interface components {
         DutyNowOut: {
             /** Format: date */
             date: string;
+            /** Format: date-time */
             ends_at: string;
             leader: components["schemas"]["DutyUserOut"] | null;
             org_id: string;
             rostered: boolean;
             /** @enum {unknown} */
             shift: "day" | "night";
+            /** Format: date-time */
             starts_at: string;
             users: components["schemas"]["DutyUserOut"][];
         };
@@ -1365,6 +1377,7 @@ export interface components {
             assignee: components["schemas"]["AssigneeOut"] | null;
             case_no: string;
             category: components["schemas"]["CategoryBrief"];
+            /** Format: date-time */
             created_at: string;
             description: string;
             due_at: string | null;
@@ -1388,6 +1401,7 @@ export interface components {
             supervision_count: number;
             /** @default [] */
             timeline?: components["schemas"]["TimelineOut"][];
+            /** Format: date-time */
             updated_at: string;
             version: number;
         };
@@ -1406,6 +1420,7 @@ export interface components {
             assignee: components["schemas"]["AssigneeOut"] | null;
             case_no: string;
             category: components["schemas"]["CategoryBrief"];
+            /** Format: date-time */
             created_at: string;
             description: string;
             due_at: string | null;
@@ -1427,6 +1442,7 @@ export interface components {
             /** @default null */
             suggested_assignee?: components["schemas"]["SuggestedAssigneeOut"] | null;
             supervision_count: number;
+            /** Format: date-time */
             updated_at: string;
             version: number;
         };
@@ -1518,9 +1534,11 @@ export interface components {
         /** HotspotsOut */
         HotspotsOut: {
             cross_department: components["schemas"]["CrossDepartmentOut"];
+            /** Format: date-time */
             from: string;
             min_count: number;
             recurring: components["schemas"]["RecurringSpot"][];
+            /** Format: date-time */
             to: string;
         };
         /** ImportOut */
@@ -1555,6 +1573,7 @@ export interface components {
         /** IncidentOut */
         IncidentOut: {
             closed_at: string | null;
+            /** Format: date-time */
             created_at: string;
             declared_by: string;
             department_org_ids: string[];
@@ -1583,6 +1602,7 @@ export interface components {
         /** KeyIssuedOut */
         KeyIssuedOut: {
             api_key: string;
+            /** Format: date-time */
             created_at: string;
             id: string;
             jurisdiction_id: string;
@@ -1590,6 +1610,7 @@ export interface components {
         };
         /** KeyOut */
         KeyOut: {
+            /** Format: date-time */
             created_at: string;
             id: string;
             name: string;
@@ -1637,6 +1658,7 @@ export interface components {
         /** MediaOut */
         MediaOut: {
             content_type: string;
+            /** Format: date-time */
             created_at: string;
             gps: components["schemas"]["GpsOut"] | null;
             height: number;
@@ -1716,6 +1738,7 @@ export interface components {
         MessageOut: {
             ack_of_seq: number | null;
             client_msg_id: string | null;
+            /** Format: date-time */
             created_at: string;
             id: string;
             instruction: components["schemas"]["InstructionOut"] | null;
@@ -1736,6 +1759,7 @@ export interface components {
         /** NotificationOut */
         NotificationOut: {
             body: string;
+            /** Format: date-time */
             created_at: string;
             data: Record<string, never>;
             id: string;
@@ -1784,6 +1808,7 @@ export interface components {
                 [key: string]: number;
             };
             by_street: components["schemas"]["StreetCount"][];
+            /** Format: date-time */
             from: string;
             handled_with_due: number;
             on_time_rate: number | null;
@@ -1791,6 +1816,7 @@ export interface components {
             overdue_open: number;
             satisfaction_avg: number | null;
             street_id: string | null;
+            /** Format: date-time */
             to: string;
             total: number;
             visits: number;
@@ -1919,6 +1945,7 @@ export interface components {
         };
         /** RoomOut */
         RoomOut: {
+            /** Format: date-time */
             created_at: string;
             event_id: string | null;
             id: string;
@@ -1944,6 +1971,7 @@ export interface components {
         RosterOut: {
             /** Format: date */
             date: string;
+            /** Format: date-time */
             ends_at: string;
             id: string;
             leader: components["schemas"]["DutyUserOut"] | null;
@@ -1952,7 +1980,9 @@ export interface components {
             org_name: string;
             /** @enum {unknown} */
             shift: "day" | "night";
+            /** Format: date-time */
             starts_at: string;
+            /** Format: date-time */
             updated_at: string;
             user_ids: string[];
             users: components["schemas"]["DutyUserOut"][];
@@ -1980,6 +2010,7 @@ export interface components {
         /** RoutingRuleOut */
         RoutingRuleOut: {
             category_code: string;
+            /** Format: date-time */
             created_at: string;
             grade: number | null;
             id: string;
@@ -2052,6 +2083,7 @@ export interface components {
         };
         /** TaskOut */
         TaskOut: {
+            /** Format: date-time */
             created_at: string;
             due_at: string | null;
             event: components["schemas"]["EventSummary"] | null;
@@ -2060,12 +2092,14 @@ export interface components {
             message_seq: number | null;
             room_id: string | null;
             sla_state: ("normal" | "overdue" | "warning") | null;
+            /** Format: date-time */
             updated_at: string;
         };
         /** TimelineOut */
         TimelineOut: {
             action: string;
             actor: Record<string, never> | null;
+            /** Format: date-time */
             at: string;
             data: Record<string, never>;
             from_status: string | null;
@@ -2107,14 +2141,18 @@ export interface components {
         };
         /** WorkingPeriodOut */
         WorkingPeriodOut: {
+            /** Format: date-time */
             end: string;
+            /** Format: date-time */
             start: string;
         };
         /** WorkingPeriodsOut */
         WorkingPeriodsOut: {
+            /** Format: date-time */
             from: string;
             periods: components["schemas"]["WorkingPeriodOut"][];
             timezone: string;
+            /** Format: date-time */
             to: string;
         };
     };
@@ -2315,6 +2353,15 @@ export interface operations {
             };
             /** @description validation_failed: the offending fields are listed in `errors` */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthenticated: no, invalid or expired bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2976,7 +3023,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    [key: string]: unknown;
+                    /** Format: binary */
+                    file: string;
                 };
             };
         };
@@ -4731,7 +4779,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    [key: string]: unknown;
+                    /** Format: binary */
+                    file: string;
                 };
             };
         };
@@ -5082,7 +5131,8 @@ export interface operations {
         requestBody: {
             content: {
                 "multipart/form-data": {
-                    [key: string]: unknown;
+                    /** Format: binary */
+                    file: string;
                 };
             };
         };
@@ -6458,6 +6508,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description already known: the same */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MessageOut"];
+                };
+            };
             /** @description Document created, URL follows */
             201: {
                 headers: {
