@@ -19,6 +19,14 @@ import pytest
 from tests.integration.private_services import pg_binaries, redis_binary
 
 ROOT = Path(__file__).resolve().parents[2]
+
+# Issue 12 lets a smoke of the simulator run in CI only if it stays under a minute; with a
+# kill and a restart of the server it takes about three on this 2-core box, so it runs
+# where asked for (CHENGYUN_FLOODDAY_SMOKE=1), never silently in every suite run.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("CHENGYUN_FLOODDAY_SMOKE") != "1",
+    reason="set CHENGYUN_FLOODDAY_SMOKE=1: about 3 min, over the CI minute of issue 12",
+)
 SMALL = [
     "--phones", "24",
     "--minutes", "0.3",
