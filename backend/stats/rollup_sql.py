@@ -6,8 +6,8 @@ and its value), the count and the overview's sums: the overview's four breakdown
 cross product, which at 1,000,000 events is a third as many rows as events. Each sum is
 defined exactly as the raw overview
 (backend/stats/service.py) defines them per event, so a sum of roll-up rows equals the raw
-grouped scan over the same events. A row-level trigger on ``events`` applies every
-insert, update and delete in the writer's own transaction: it subtracts the old row's
+grouped scan over the same events. A row-level trigger on ``events``, deferred to commit,
+applies every insert, update and delete in the writer's own transaction: it subtracts the old row's
 contribution and adds the new one's. Being a trigger, it sees every writer (actions,
 imports, open311, reopenings, the SLA sweep, plain SQL), not only those that go through
 the events hooks. Each upsert writes its keys in key order.
@@ -16,6 +16,8 @@ SQLite has no roll-up: its overview reads the events (the table is not created t
 """
 
 from __future__ import annotations
+
+import re
 
 __all__ = ["CREATE_TABLE", "DROP", "INSTALL_TRIGGER", "REBUILD"]
 
@@ -61,44 +63,62 @@ _KEYS = """
     ) AS k(scope, dim, key)
 """
 
+def _side(var: str, sign: str, flag: str) -> str:
+    """One side (old or new row) of a change: its contribution per key, signed."""
+    # Our own constant SQL text, nothing from a request.
+    text = f"SELECT {sign} AS sg, {_ROW} FROM {_KEYS} WHERE {flag}"  # noqa: S608
+    return re.sub(r"\br\.", f"{var}.", text)
+
+
+# The trigger is a constraint trigger deferred to commit, and one change's old and new
+# contributions go in ONE upsert in key order, netted per key (keys whose sums do not move
+# are not touched). Two reasons, both lock order: the roll-up's rows are shared by every
+# writer of a day, so taken at a change they would be held through the rest of the
+# transaction while it waits for event rows, the inbox counter and the like (a duplicate
+# report and an accept of its original deadlocked that way); taken at commit they are
+# every writer's last locks, after the inbox counter (taken in before_commit), and a
+# change's keys are locked in one sorted pass instead of the old row's, then the new's.
 INSTALL_TRIGGER = (
     """
-CREATE FUNCTION event_rollup_apply(r events, sign integer) RETURNS void
-LANGUAGE plpgsql AS $$
+CREATE FUNCTION event_rollup_apply(o events, use_old boolean, nw events, use_new boolean)
+RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
-    -- In key order, so two writers lock shared rows in the same order.
     INSERT INTO event_day_rollups AS u (day, scope, dim, key, n, hd, ot, hs, hn, ss, sn)
-    SELECT d, scope, dim, key, sign * n, sign * hd, sign * ot, sign * hs, sign * hn,
-           sign * ss, sign * sn
-    FROM (SELECT {row} FROM {keys}) AS x
+    SELECT d, scope, dim, key, sum(sg * n), sum(sg * hd), sum(sg * ot), sum(sg * hs),
+           sum(sg * hn), sum(sg * ss), sum(sg * sn)
+    FROM ({old} UNION ALL {new}) AS x
+    GROUP BY d, scope, dim, key
+    HAVING sum(sg * n) <> 0 OR sum(sg * hd) <> 0 OR sum(sg * ot) <> 0
+        OR sum(sg * hs) <> 0 OR sum(sg * hn) <> 0 OR sum(sg * ss) <> 0
+        OR sum(sg * sn) <> 0
     ORDER BY d, scope, dim, key
     ON CONFLICT (day, scope, dim, key) DO UPDATE SET
         n = u.n + EXCLUDED.n, hd = u.hd + EXCLUDED.hd, ot = u.ot + EXCLUDED.ot,
         hs = u.hs + EXCLUDED.hs, hn = u.hn + EXCLUDED.hn, ss = u.ss + EXCLUDED.ss,
         sn = u.sn + EXCLUDED.sn;
 END $$
-""".replace("{row}", _ROW).replace("{keys}", _KEYS),
+""".replace("{old}", _side("o", "-1", "use_old")).replace("{new}", _side("nw", "1", "use_new")),
     """
 CREATE FUNCTION event_rollup_trigger() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        PERFORM event_rollup_apply(NEW, 1);
+        PERFORM event_rollup_apply(NEW, false, NEW, true);
     ELSIF TG_OP = 'DELETE' THEN
-        PERFORM event_rollup_apply(OLD, -1);
+        PERFORM event_rollup_apply(OLD, true, OLD, false);
     ELSIF (OLD.created_at, OLD.street_id, OLD.status, OLD.category_code, OLD.source,
            OLD.handled_at, OLD.due_at, OLD.first_dispatched_at, OLD.satisfaction)
           IS DISTINCT FROM
           (NEW.created_at, NEW.street_id, NEW.status, NEW.category_code, NEW.source,
            NEW.handled_at, NEW.due_at, NEW.first_dispatched_at, NEW.satisfaction) THEN
-        PERFORM event_rollup_apply(OLD, -1);
-        PERFORM event_rollup_apply(NEW, 1);
+        PERFORM event_rollup_apply(OLD, true, NEW, true);
     END IF;
     RETURN NULL;
 END $$
 """,
     """
-CREATE TRIGGER events_rollup AFTER INSERT OR UPDATE OR DELETE ON events
+CREATE CONSTRAINT TRIGGER events_rollup AFTER INSERT OR UPDATE OR DELETE ON events
+DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION event_rollup_trigger()
 """,
 )
@@ -117,6 +137,6 @@ GROUP BY d, scope, dim, key
 DROP = (
     "DROP TRIGGER IF EXISTS events_rollup ON events",
     "DROP FUNCTION IF EXISTS event_rollup_trigger()",
-    "DROP FUNCTION IF EXISTS event_rollup_apply(events, integer)",
+    "DROP FUNCTION IF EXISTS event_rollup_apply(events, boolean, events, boolean)",
     "DROP TABLE IF EXISTS event_day_rollups",
 )

@@ -20,6 +20,7 @@ from backend.db.engine import Database
 from backend.db.migrate import upgrade_head
 from backend.db.models import User
 from backend.settings import DEMO_SECRET_KEY, Settings, SettingsError
+from backend.stats.rollup import ROLLUP
 from tests.conftest import PG_URL, _pg_admin_dsn, _pg_exec, running
 
 
@@ -27,11 +28,14 @@ async def _schema_diff(url: str) -> list[Any]:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            return await conn.run_sync(
+            diff = await conn.run_sync(
                 lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
             )
     finally:
         await engine.dispose()
+    # The daily roll-up (PostgreSQL only) is kept by its trigger, not by a model, so the
+    # models do not name it (backend/stats/rollup.py says why): it is the one table there.
+    return [d for d in diff if not (d[0] == "remove_table" and d[1].name == ROLLUP.name)]
 
 
 async def test_migrating_an_empty_sqlite_database_gives_the_models(tmp_path: Path) -> None:
