@@ -3,13 +3,12 @@ events (GET /events, the CSV export): one declaration, one validation."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from litestar.params import FromQuery, QueryParameter
 
 from backend.common.geometry import parse_bbox
-from backend.common.pagination import checked_instant
+from backend.common.pagination import RFC3339, checked_instant
 from backend.errors import ProblemError
 from backend.events.service import EventFilters
 
@@ -23,6 +22,12 @@ def _csv(value: str | None) -> list[str] | None:
     return items or None
 
 
+# Parsed by checked_instant, not by Litestar: its lenient datetime decoding reads a bare
+# number ("0.5") as seconds since 1970, which the document's date-time refuses (found by
+# schemathesis on the export). The pattern says what checked_instant accepts.
+Instant = Annotated[str | None, QueryParameter(pattern=RFC3339)]
+
+
 async def provide_event_filters(
     status: Annotated[str | None, QueryParameter(max_length=300)] = None,
     category: Annotated[str | None, QueryParameter(max_length=1000)] = None,
@@ -33,9 +38,9 @@ async def provide_event_filters(
     sla_state: FromQuery[Literal["normal", "warning", "overdue"] | None] = None,
     q: Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00]*$")] = None,
     bbox: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    since: FromQuery[datetime | None] = None,
-    created_from: FromQuery[datetime | None] = None,
-    created_to: FromQuery[datetime | None] = None,
+    since: Instant = None,
+    created_from: Instant = None,
+    created_to: Instant = None,
 ) -> EventFilters:
     start = checked_instant(created_from, "created_from", "query")
     end = checked_instant(created_to, "created_to", "query")

@@ -60,6 +60,11 @@ async def test_filters(api, clock) -> None:
     for box in ("nan,30,114,31", "114,30,inf,31"):  # not a place: refused, never queried
         bad = await api.get("district01", f"/events?bbox={box}")
         assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
+    # A bare number is not a time (Litestar's own decoding read it as seconds since 1970).
+    for path in ("/events", "/events/export.csv"):
+        for field in ("since", "created_from", "created_to"):
+            bad = await api.get("district01", f"{path}?{field}=0.5")
+            assert bad.status_code == 400 and bad.json()["code"] == "validation_failed"
 
 
 async def test_filters_never_widen(api) -> None:
