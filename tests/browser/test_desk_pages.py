@@ -41,7 +41,9 @@ DESCRIPTIONS = [
 ]
 
 
-PHOTOS_LOADED = """
+# A function, not an expression: Playwright eval()s an expression in the page, which the
+# pages' CSP (no unsafe-eval) refuses once the first check has failed and it polls.
+PHOTOS_LOADED = """() =>
 [...document.querySelectorAll('.photos img')].every((i) => i.complete)
   && document.querySelectorAll('.photos img').length > 0
 """
