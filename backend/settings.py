@@ -6,6 +6,7 @@ test builds an app with settings of its own.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -37,14 +38,21 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(
+    env: Mapping[str, str], name: str, default: float, minimum: float | None = None
+) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError as exc:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise SettingsError(f"{name} must be a finite number, got {raw!r}")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +208,10 @@ class Settings:
             ws_queue_max=_int(env, "CHENGYUN_WS_QUEUE_MAX", 512, minimum=8),
             ws_send_rate=_float(env, "CHENGYUN_WS_SEND_RATE", 20.0),
             ws_send_burst=_int(env, "CHENGYUN_WS_SEND_BURST", 40, minimum=1),
+            max_header_bytes=_int(env, "CHENGYUN_MAX_HEADER_BYTES", 16 * 1024, minimum=1024),
+            body_idle_seconds=_float(env, "CHENGYUN_BODY_IDLE_SECONDS", 15.0, minimum=1.0),
+            body_min_rate=_float(env, "CHENGYUN_BODY_MIN_RATE", 1024.0, minimum=0.0),
+            body_grace_seconds=_float(env, "CHENGYUN_BODY_GRACE_SECONDS", 10.0, minimum=0.0),
             instruction_escalate_minutes=_int(
                 env, "CHENGYUN_INSTRUCTION_ESCALATE_MINUTES", 30, minimum=1
             ),
