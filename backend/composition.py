@@ -77,7 +77,7 @@ def build_context(settings: Settings) -> AppContext:
     from backend.inbox.wiring import install as install_inbox
     from backend.media_api.wiring import install as install_media
     from backend.notify.wiring import install as install_notify
-    from backend.observability.metrics import install as install_metrics
+    from backend.observability.wiring import install as install_metrics
     from backend.rooms.wiring import install as install_rooms
     from backend.scheduler.wiring import install as install_jobs
     from backend.scheduler.wiring import start_scheduler
@@ -99,6 +99,6 @@ def build_context(settings: Settings) -> AppContext:
             ctx.events.hooks.created.append(hooks.created)
         if hooks.action is not None:
             ctx.events.hooks.action.append(hooks.action)
-    install_metrics(ctx)  # hooks the hub's fan-out and the relay's results
-    start_scheduler(ctx)  # last: every domain has registered its jobs
+    start_scheduler(ctx)  # every domain has registered its jobs
+    install_metrics(ctx)  # last: reads the hub and the scheduler, hooks the relay's results
     return ctx

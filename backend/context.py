@@ -3,6 +3,13 @@
 Every part is a typed attribute, assigned exactly once by ``backend.composition.build_context``
 in dependency order (that function is the only writer); nothing is looked up by name. The
 parts a setting switches off are ``Optional`` and say which setting it is.
+
+The imports run one way: this module names each part by its own module's type, and a part
+never imports this module back; it is built from the parts it uses, passed to it (``Rooms``,
+``AppMetrics``), and the scheduler is generic over what its jobs receive. What takes the
+whole context stands above the parts: ``composition``, each domain's ``wiring.py`` (builds
+and hooks its parts) and ``jobs.py`` (the scheduler's entry points), the handlers.
+tests/unit/test_house_shape.py fails on any import cycle in backend/.
 """
 
 from __future__ import annotations
@@ -33,8 +40,8 @@ if TYPE_CHECKING:
     from backend.notify.service import NotifyService
     from backend.observability.metrics import AppMetrics
     from backend.orgs.service import CategoryCache, GridIndexHolder
+    from backend.rooms.channels import RoomChannels
     from backend.rooms.core import Rooms
-    from backend.rooms.wiring import RoomChannels
     from backend.scheduler.registry import JobRegistry
     from backend.scheduler.runner import SchedulerRunner
     from backend.sla.calendar import WorkingCalendar
@@ -69,7 +76,7 @@ class AppContext:
     # Assigned once by build_context after the context exists (some need the context).
     grid_index: GridIndexHolder
     background: BackgroundTasks
-    jobs: JobRegistry
+    jobs: JobRegistry[AppContext]
     media_store: MediaStore
     image_pool: ImagePool
     media_links: MediaLinks
@@ -92,7 +99,7 @@ class AppContext:
 
     # -- parts a setting switches off -------------------------------------------------------
     #: None when ``CHENGYUN_SCHEDULER_ENABLED`` is off (this process only serves).
-    scheduler: SchedulerRunner | None
+    scheduler: SchedulerRunner[AppContext] | None
     #: How the city relay reaches ``CHENGYUN_CITY_ENDPOINT``; None is httpx's own network
     #: transport (tests put a mock transport here).
     city_transport: httpx.AsyncBaseTransport | None

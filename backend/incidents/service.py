@@ -117,7 +117,7 @@ async def declare(
         now,
     )
     await peers.notify_users(
-        ctx,
+        ctx.notify,
         session,
         user_ids=recipients,
         kind="incident_declared",

@@ -6,12 +6,8 @@ import hashlib
 import hmac
 
 from backend.context import AppContext
-from backend.media_api.evidence import (
-    AttachedMedia,
-    MediaReferences,
-    orphan_sweep,
-    rerender_display,
-)
+from backend.media_api.evidence import AttachedMedia, MediaReferences, rerender_display
+from backend.media_api.jobs import orphan_sweep
 from backend.media_api.service import MediaLinks
 from backend.media_api.uploads import UploadService
 from backend.settings import Settings

@@ -7,7 +7,7 @@ scrape time, so nothing has to be kept in step.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,13 +16,15 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from backend.db.engine import Database
 from backend.db.models import PushDelivery
 from backend.db.models.citylink import CityOutbox
 
 if TYPE_CHECKING:
-    from backend.context import AppContext
+    from backend.rooms.hub import RoomHub
+    from backend.scheduler.runner import SchedulerRunner
 
-__all__ = ["AppMetrics", "install"]
+__all__ = ["AppMetrics"]
 
 _LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 _FANOUT_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5)
@@ -35,9 +37,9 @@ class _ScrapeCollector(Collector):
         self.metrics = metrics
 
     def collect(self) -> Iterator[Metric]:
-        ctx = self.metrics.ctx
+        hub = self.metrics.hub
         sockets = GaugeMetricFamily("chengyun_ws_connections", "Open WebSocket connections.")
-        sockets.add_metric([], ctx.rooms.hub.open_sockets)
+        sockets.add_metric([], hub.open_sockets)
         yield sockets
 
         writes = CounterMetricFamily(
@@ -46,7 +48,7 @@ class _ScrapeCollector(Collector):
             "(queued), or through a writer task as the server's send is unknown (fallback).",
             labels=["path"],
         )
-        counts = ctx.rooms.hub.writes
+        counts = hub.writes
         for path in ("eager", "queued", "fallback"):
             writes.add_metric([path], getattr(counts, path))
         yield writes
@@ -65,7 +67,7 @@ class _ScrapeCollector(Collector):
         yield pending
         yield oldest
 
-        runner = ctx.scheduler
+        runner = self.metrics.scheduler
         ticks = CounterMetricFamily(
             "chengyun_scheduler_ticks", "Scheduler job runs in this process.", labels=["job"]
         )
@@ -91,8 +93,20 @@ class _ScrapeCollector(Collector):
 
 
 class AppMetrics:
-    def __init__(self, ctx: AppContext) -> None:
-        self.ctx = ctx
+    """The registry and its recorders; the gauges read ``hub`` and ``scheduler`` (None when
+    this process only serves) at scrape time, the outbox depth from ``db`` at ``now``."""
+
+    def __init__(
+        self,
+        db: Database,
+        now: Callable[[], datetime],
+        hub: RoomHub,
+        scheduler: SchedulerRunner[Any] | None,
+    ) -> None:
+        self.db = db
+        self.now = now
+        self.hub = hub
+        self.scheduler = scheduler
         self.registry = CollectorRegistry(auto_describe=False)
         self.http_latency = Histogram(
             "chengyun_http_request_duration_seconds",
@@ -128,8 +142,8 @@ class AppMetrics:
 
     async def refresh_outboxes(self) -> None:
         """Two indexed COUNT/MIN queries: (state, next_attempt_at) and next_attempt_at."""
-        now = self.ctx.now()
-        async with self.ctx.db.sessions() as s:
+        now = self.now()
+        async with self.db.sessions() as s:
             push = (
                 await s.execute(
                     select(func.count(), func.min(PushDelivery.next_attempt_at)).where(
@@ -158,12 +172,3 @@ def _depth(row: Any, now: datetime) -> tuple[int, float]:
     if due.tzinfo is None:
         due = due.replace(tzinfo=now.tzinfo)
     return int(count), max(0.0, (now - due).total_seconds())
-
-
-def install(ctx: AppContext) -> AppMetrics:
-    """After rooms and notify: hooks the hub's fan-out and the relay's results."""
-    metrics = AppMetrics(ctx)
-    ctx.metrics = metrics
-    ctx.rooms.hub.fanout_observer = metrics.observe_fanout
-    ctx.push_relay.on_result = metrics.count_push_result
-    return metrics

@@ -12,10 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
-from backend.context import AppContext
+from backend.db.engine import Database
 from backend.db.models import InstructionTarget, Room, RoomMessage, RoomRead, User
 from backend.errors import ProblemError
-from backend.media_api.service import load_owned_media
+from backend.media_api.service import MediaLinks, load_owned_media
+from backend.notify.service import NotifyService
 from backend.rooms import peers
 from backend.rooms.hub import RoomHub
 from backend.rooms.messages import MessageWriter, load_messages, mentioned_ids, present_messages
@@ -36,10 +37,13 @@ def _excerpt(text: str, n: int = 60) -> str:
 
 
 class Rooms:
-    def __init__(self, ctx: AppContext, hub: RoomHub) -> None:
-        self.ctx = ctx
+    def __init__(
+        self, db: Database, hub: RoomHub, links: MediaLinks, notify: NotifyService
+    ) -> None:
+        self.db = db
         self.hub = hub
-        self.links = ctx.media_links
+        self.links = links
+        self.notify = notify
         self.writer = MessageWriter(self.links, hub.publish_message)
 
     # -- reading (the hub's view of the database) --------------------------------------
@@ -50,7 +54,7 @@ class Rooms:
         or more than ``limit`` were missed (the client pages over HTTP instead)."""
         from backend.rooms.messages import encode_message_frame
 
-        async with self.ctx.db.read_sessions() as session:
+        async with self.db.read_sessions() as session:
             last_seq = await session.scalar(select(Room.last_seq).where(Room.id == room_id)) or 0
             if limit is None or last_seq - after > limit:
                 return last_seq, []
@@ -188,7 +192,7 @@ class Rooms:
             )
         if targets:
             await peers.notify_users(
-                self.ctx,
+                self.notify,
                 session,
                 user_ids=[u for u, _ in targets],
                 kind="instruction",
@@ -203,7 +207,7 @@ class Rooms:
         absent = [u for u in mentions if u not in away and u != principal.id]
         if absent:
             await peers.notify_users(
-                self.ctx,
+                self.notify,
                 session,
                 user_ids=absent,
                 kind="room_mention",

@@ -1,4 +1,5 @@
-"""Reminders for unacknowledged instructions (指令催办), run by the elected scheduler.
+"""Reminders for unacknowledged instructions (指令催办), run by the elected scheduler
+(``instruction_sweep`` in backend/rooms/jobs.py).
 
 At its due time an unacknowledged instruction is pushed to its target once more; after a
 further ``instruction_escalate_minutes`` it goes to the on-duty leader of the target's
@@ -14,13 +15,12 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import InstructionTarget, Room, RoomMessage, User
-from backend.db.transaction import transaction
 from backend.rooms import peers
 
 if TYPE_CHECKING:
-    from backend.context import AppContext
+    from backend.notify.service import NotifyService
 
-__all__ = ["instruction_sweep", "remind_due"]
+__all__ = ["remind_due"]
 
 BATCH = 200
 
@@ -38,9 +38,11 @@ async def _context(session: AsyncSession, t: InstructionTarget) -> tuple[str, st
     return row[0], row[1], name
 
 
-async def remind_due(ctx: AppContext, session: AsyncSession, now: datetime) -> tuple[int, int]:
+async def remind_due(
+    notify: NotifyService, session: AsyncSession, now: datetime, escalate_after: timedelta
+) -> tuple[int, int]:
     """One pass: (reminders sent, escalations sent)."""
-    delay = timedelta(minutes=ctx.settings.instruction_escalate_minutes)
+    delay = escalate_after
     reminded = escalated = 0
     due = (
         await session.scalars(
@@ -65,7 +67,7 @@ async def remind_due(ctx: AppContext, session: AsyncSession, now: datetime) -> t
             t.reminded_at = now
             reminded += 1
             await peers.notify_users(
-                ctx,
+                notify,
                 session,
                 user_ids=[t.user_id],
                 kind="instruction_reminder",
@@ -82,7 +84,7 @@ async def remind_due(ctx: AppContext, session: AsyncSession, now: datetime) -> t
             if leader is not None and leader != t.user_id:
                 escalated += 1
                 await peers.notify_users(
-                    ctx,
+                    notify,
                     session,
                     user_ids=[leader],
                     kind="instruction_reminder",
@@ -94,8 +96,3 @@ async def remind_due(ctx: AppContext, session: AsyncSession, now: datetime) -> t
                 )
     await session.flush()
     return reminded, escalated
-
-
-async def instruction_sweep(ctx: AppContext) -> None:
-    async with ctx.db.sessions() as session, transaction(session):
-        await remind_due(ctx, session, ctx.now())

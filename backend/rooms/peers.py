@@ -1,20 +1,22 @@
 """The other domains rooms talk to (notify, inbox, duty), through their service APIs.
 
-Notify is looked up on the context when used: it may be installed after rooms, or not
-at all in a stripped-down app, and a room message must not fail for want of a push.
+Notify is the app's ``NotifyService``, handed to the caller when the rooms are built
+(notify is installed before rooms, backend/composition.py).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend.context import AppContext
 from backend.db.models import User
+
+if TYPE_CHECKING:
+    from backend.notify.service import NotifyService
 
 __all__ = [
     "close_instruction_task",
@@ -28,7 +30,7 @@ log = logging.getLogger("chengyun.rooms")
 
 
 async def notify_users(
-    ctx: AppContext,
+    notify: NotifyService,
     session: AsyncSession,
     *,
     user_ids: list[str],
@@ -42,7 +44,7 @@ async def notify_users(
 ) -> None:
     if not user_ids:
         return
-    await ctx.notify.notify_users(
+    await notify.notify_users(
         session,
         user_ids=user_ids,
         kind=kind,

@@ -5,10 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import Any
 
-from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from sqlalchemy import select
@@ -17,17 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.context import AppContext
 from backend.db.models import Org, Room
 from backend.events.hooks import DomainHooks
+from backend.rooms.channels import RoomChannels
 from backend.rooms.core import Rooms
 from backend.rooms.hub import RoomHub
-from backend.rooms.instructions import instruction_sweep
+from backend.rooms.jobs import instruction_sweep
 from backend.rooms.redis_channels import ResilientRedisBackend
 from backend.rooms.service import add_org_member
 
-__all__ = ["RoomChannels", "install", "system_line_hooks"]
+__all__ = ["install", "system_line_hooks"]
 
 log = logging.getLogger("chengyun.rooms")
-
-Hook = Callable[[], Awaitable[None]]
 
 # A system line per event action, in the room of the event (when it has one).
 ACTION_TEXT = {
@@ -50,33 +47,6 @@ ACTION_TEXT = {
     "comment": "新的评论",
     "visit": "已回访",
 }
-
-
-class RoomChannels(ChannelsPlugin):
-    """The channels plugin, with the hub started after it and stopped before it."""
-
-    def __init__(self, backend: ChannelsBackend) -> None:
-        super().__init__(backend=backend, arbitrary_channels_allowed=True)
-        self.after_start: list[Hook] = []
-        self.before_stop: list[Hook] = []
-
-    async def __aenter__(self) -> RoomChannels:
-        await super().__aenter__()
-        for hook in self.after_start:
-            await hook()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_val: BaseException | None,
-        exc_tb: TracebackType | None,
-    ) -> None:
-        try:
-            for hook in reversed(self.before_stop):
-                await hook()
-        finally:
-            await super().__aexit__(exc_type, exc_val, exc_tb)
 
 
 def _backend(ctx: AppContext) -> tuple[ChannelsBackend, Callable[[], Awaitable[Any]] | None]:
@@ -121,7 +91,7 @@ def install(ctx: AppContext) -> Rooms:
         send_burst=s.ws_send_burst,
         presence_ttl=3 * s.ws_ping_seconds,
     )
-    rooms = Rooms(ctx, hub)
+    rooms = Rooms(ctx.db, hub, ctx.media_links, ctx.notify)
     rooms_holder["rooms"] = rooms
     ctx.channels = channels
     ctx.rooms = rooms

@@ -5,17 +5,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import Generic
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from backend.scheduler.leader import LeaderLock
-from backend.scheduler.registry import JobRegistry, JobSpec
-
-if TYPE_CHECKING:
-    from backend.context import AppContext
+from backend.scheduler.registry import C, JobRegistry, JobSpec
 
 __all__ = ["SchedulerRunner"]
 
@@ -24,18 +22,21 @@ log = logging.getLogger("chengyun.scheduler")
 ELECTION_SECONDS = 15
 
 
-class SchedulerRunner:
-    """Every process runs an election tick; only the leader's ticks run the jobs."""
+class SchedulerRunner(Generic[C]):
+    """Every process runs an election tick; only the leader's ticks run the jobs.
 
-    def __init__(self, ctx: AppContext, registry: JobRegistry) -> None:
+    Each job is called with ``ctx``; the election runs on ``engine``.
+    """
+
+    def __init__(self, ctx: C, registry: JobRegistry[C], engine: AsyncEngine) -> None:
         self.ctx = ctx
         self.registry = registry
-        self.lock = LeaderLock(ctx.db.engine)
+        self.lock = LeaderLock(engine)
         self.scheduler = AsyncIOScheduler(timezone="Asia/Shanghai")
         self.ticks: dict[str, int] = {}
         self.last_lag: dict[str, float] = {}
 
-    def _wrap(self, spec: JobSpec) -> Callable[[], Awaitable[None]]:
+    def _wrap(self, spec: JobSpec[C]) -> Callable[[], Awaitable[None]]:
         async def run() -> None:
             # Confirmed on the lock's own connection each time: after a database restart the
             # old leader's connection is dead and another process may hold the lock now.

@@ -9,7 +9,7 @@ from backend.scheduler.runner import SchedulerRunner
 __all__ = ["install", "start_scheduler"]
 
 
-def install(ctx: AppContext) -> JobRegistry:
+def install(ctx: AppContext) -> JobRegistry[AppContext]:
     ctx.jobs = JobRegistry()
     return ctx.jobs
 
@@ -21,7 +21,7 @@ def start_scheduler(ctx: AppContext) -> None:
     """
     if not ctx.settings.scheduler_enabled:
         return
-    runner = SchedulerRunner(ctx, ctx.jobs)
+    runner = SchedulerRunner(ctx, ctx.jobs, ctx.db.engine)
     ctx.scheduler = runner
     ctx.on_startup.append(runner.start)
     ctx.on_shutdown.append(runner.stop)

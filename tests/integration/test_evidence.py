@@ -12,7 +12,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from backend.db.models import Media
-from backend.media_api.evidence import orphan_sweep
+from backend.media_api.jobs import orphan_sweep
 from backend.media_api.uploads import original_key, variant_key
 from tests.integration.demo import grid_point
 from tests.integration.flows import report

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from backend.rooms.instructions import instruction_sweep
+from backend.rooms.jobs import instruction_sweep
 from tests.integration.flows import dept_org_id
 from tests.integration.rooms_helpers import me, notes, put_roster
 from tests.integration.wsclient import connect
