@@ -1,7 +1,7 @@
 """The one transaction helper: commit, rollback and the after-commit hooks.
 
 Serves the HTTP request (``backend.deps.provide_db``), a WebSocket frame (rooms/ws.py) and
-the scheduled jobs (rooms/instructions.py, sla/sweep.py). Services never commit; whoever
+the scheduled jobs (rooms/jobs.py, sla/sweep.py). Services never commit; whoever
 opened the session runs its work inside ``transaction``.
 """
 
