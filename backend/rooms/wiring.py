@@ -121,6 +121,7 @@ def install(ctx: AppContext) -> Rooms:
         send_burst=s.ws_send_burst,
         presence_ttl=3 * s.ws_ping_seconds,
     )
+    hub.local_only = isinstance(backend, MemoryChannelsBackend)
     rooms = Rooms(ctx, hub)
     rooms_holder["rooms"] = rooms
     ctx.channels = channels

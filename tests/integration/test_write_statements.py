@@ -1,0 +1,42 @@
+"""The write path reads only what it needs: reads the hooks used to make on every report and
+action, checked by the statements a request sends (speed itself lives in bench/)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from tests.integration.flows import dept_org_id, report
+
+
+@contextmanager
+def statements(app: Any) -> Iterator[list[str]]:
+    """Every statement sent to the database inside the block, whitespace-normalised."""
+    engine = app.state["ctx"].db.engine.sync_engine
+    seen: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _audience(seen: list[str]) -> list[str]:
+    return [s for s in seen if s.startswith("SELECT users.id FROM users JOIN orgs")]
+
+
+async def test_no_live_frame_audience_is_read_when_no_socket_hears(api: Any, app: Any) -> None:
+    org = await dept_org_id(api)
+    with statements(app) as seen:
+        created = await report(api)
+        for body in ({"action": "accept"}, {"action": "dispatch", "org_id": org}):
+            r = await api.post("street01a", f"/events/{created['id']}/actions", body)
+            assert r.status_code == 200, r.text
+    assert seen and _audience(seen) == []
