@@ -18,7 +18,6 @@ from backend.events import rules
 from backend.events.presenter import facts_of, pending_extensions
 from backend.events.service import EventService
 from backend.media_api.service import load_owned_media
-from backend.orgs import service as orgs
 from backend.sla.service import SlaPlan
 from schemas import events as ev
 
@@ -164,7 +163,7 @@ async def _assign(
     now: datetime,
 ) -> dict[str, Any]:
     """The dispatch itself, shared by the action and the system's auto-dispatch."""
-    category = await orgs.get_category(session, e.category_code)
+    category = await svc.categories.get_active(session, e.category_code)
     hours = float((category.sla_hours if category else {}).get(str(e.grade), 24))
     clock = category.sla_clock if category else "working"
     plan = svc.planner.plan(clock=clock, hours=hours, start=now, due_override=due_at)
@@ -284,7 +283,7 @@ async def apply_action(
     match action:
         case ev.Accept():
             if action.category_code is not None:
-                if await orgs.get_category(session, action.category_code) is None:
+                if await svc.categories.get_active(session, action.category_code) is None:
                     raise _unprocessable("unknown_category", "unknown category", "category_code")
                 data["category_code"] = {"from": event.category_code, "to": action.category_code}
                 event.category_code = action.category_code
@@ -308,7 +307,7 @@ async def apply_action(
         case ev.Start():
             pass
         case ev.ReportDone():
-            category = await orgs.get_category(session, event.category_code)
+            category = await svc.categories.get_active(session, event.category_code)
             if category is not None and category.photo_required and not action.media_ids:
                 raise _unprocessable(
                     "photo_required", "this category needs at least one photo", "media_ids"

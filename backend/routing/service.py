@@ -13,6 +13,7 @@ from backend.db.models import Category, Event, Org, RoutingRule, TimelineEntry
 from backend.errors import ProblemError
 from backend.events.rules import OPEN_STATUSES
 from backend.orgs.geo import haversine_m
+from backend.orgs.service import CategoryCache
 from schemas.stats import RoutingRuleIn, RoutingRuleOut
 
 __all__ = [
@@ -38,10 +39,12 @@ def _rule_ref(rule: RoutingRule) -> dict[str, Any]:
     }
 
 
-async def suggest(session: AsyncSession, event: Event) -> tuple[str, dict[str, Any]] | None:
+async def suggest(
+    session: AsyncSession, event: Event, categories: CategoryCache
+) -> tuple[str, dict[str, Any]] | None:
     """(org_id, rule) for the event: the most specific matching rule (street and grade >
     street > grade > category only; then higher priority, then the older rule), else the
-    category's default department."""
+    category's default department (from the in-process catalogue)."""
     r = RoutingRule
     specificity = case((r.street_id.is_not(None), 2), else_=0) + case(
         (r.grade.is_not(None), 1), else_=0
@@ -60,7 +63,7 @@ async def suggest(session: AsyncSession, event: Event) -> tuple[str, dict[str, A
     ).scalar_one_or_none()
     if rule is not None:
         return rule.org_id, _rule_ref(rule)
-    category = await session.get(Category, event.category_code)
+    category = await categories.get(session, event.category_code)
     if category is None or category.default_department_id is None:
         return None
     return category.default_department_id, {"kind": "category_default"}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.context import AppContext
-from backend.db.models import Category, Event
+from backend.db.models import Event
 from backend.events.actions import dispatch_event
 from backend.events.hooks import DomainHooks
 from backend.events.service import EventService
@@ -40,11 +40,11 @@ def event_hooks(ctx: AppContext) -> DomainHooks:
         if outcome.action not in SUGGEST_ON or outcome.to_status != "registered":
             return
         event: Event = outcome.event
-        suggestion = await suggest(session, event)
+        suggestion = await suggest(session, event, svc.categories)
         event.suggested_org_id, event.suggested_rule = suggestion or (None, None)
         if suggestion is None or outcome.action != "accept":
             return
-        category = await session.get(Category, event.category_code)
+        category = await svc.categories.get(session, event.category_code)
         if category is not None and category.auto_dispatch:
             org_id, rule = suggestion
             await dispatch_event(

@@ -40,3 +40,16 @@ async def test_no_live_frame_audience_is_read_when_no_socket_hears(api: Any, app
             r = await api.post("street01a", f"/events/{created['id']}/actions", body)
             assert r.status_code == 200, r.text
     assert seen and _audience(seen) == []
+
+
+async def test_actions_take_categories_from_the_catalogue_in_memory(api: Any, app: Any) -> None:
+    org = await dept_org_id(api)
+    created = await report(api)  # loads the catalogue once
+    with statements(app) as seen:
+        for body in (
+            {"action": "accept", "category_code": "graffiti"},
+            {"action": "dispatch", "org_id": org},
+        ):
+            r = await api.post("street01a", f"/events/{created['id']}/actions", body)
+            assert r.status_code == 200, r.text
+    assert seen and [s for s in seen if "FROM categories" in s] == []
