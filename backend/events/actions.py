@@ -35,6 +35,10 @@ class ActionOutcome:
     # None for actions the system takes (SLA supervision, escalation, city sync).
     actor: Principal | None = None
     note: str | None = None
+    # What the action already knows that the hooks would query (None: not known): whether
+    # an extension is pending after it, and the type of the org it dispatched to.
+    extension_pending: bool | None = None
+    assignee_org_type: str | None = None
 
 
 async def _append(
@@ -49,8 +53,10 @@ async def _append(
     note: str | None,
     data: dict[str, Any],
     now: datetime,
+    known: dict[str, Any] | None = None,
 ) -> ActionOutcome:
-    """One timeline row, one version, one audit row; then the other domains' hooks."""
+    """One timeline row, one version, one audit row; then the other domains' hooks.
+    ``known``: the outcome's hints for the hooks (``extension_pending``, …)."""
     seq = event.version + 1
     event.status = to_status
     event.version = seq
@@ -77,7 +83,9 @@ async def _append(
         data={"from": from_status, "to": to_status, "seq": seq},
     )
     await session.flush()
-    outcome = ActionOutcome(event, action, from_status, to_status, seq, data, actor, note)
+    outcome = ActionOutcome(
+        event, action, from_status, to_status, seq, data, actor, note, **(known or {})
+    )
     for hook in svc.hooks.action:
         await hook(session, outcome, now)
     return outcome
@@ -134,7 +142,8 @@ def _clear_sla(event: Event) -> None:
 
 async def _dispatch(
     svc: EventService, session: AsyncSession, p: Principal, e: Event, a: ev.Dispatch, now: datetime
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], str]:
+    """The assignment's timeline data, and the type of the org dispatched to."""
     org = await session.get(Org, a.org_id)
     # Only departments and streets have people who handle cases.
     if org is None or org.type not in {"department", "street"}:
@@ -150,7 +159,7 @@ async def _dispatch(
     due_at = checked_instant(a.due_at, "due_at", "body")
     if due_at is not None and due_at <= now:
         raise _unprocessable("invalid_due_at", "due_at must be in the future", "due_at")
-    return await _assign(svc, session, e, org, a.user_id, due_at, now)
+    return await _assign(svc, session, e, org, a.user_id, due_at, now), org.type
 
 
 async def _assign(
@@ -279,6 +288,7 @@ async def apply_action(
     media: list[Any] = []
     media_near: tuple[float, float] | None = (event.lat, event.lng)
     seq = event.version + 1
+    known: dict[str, Any] = {"extension_pending": pending is not None}
 
     match action:
         case ev.Accept():
@@ -303,7 +313,9 @@ async def apply_action(
             if isinstance(action, ev.Escalate):
                 event.escalated = True
         case ev.Dispatch():
-            data = await _dispatch(svc, session, principal, event, action, now)
+            data, known["assignee_org_type"] = await _dispatch(
+                svc, session, principal, event, action, now
+            )
         case ev.Start():
             pass
         case ev.ReportDone():
@@ -344,12 +356,14 @@ async def apply_action(
             session.add(ext)
             await session.flush()
             data = {"extension_id": ext.id, "hours": action.hours}
+            known["extension_pending"] = True
         case ev.DecideExtension():
             assert pending is not None  # the rule's precondition guarantees it
             pending.state = "approved" if action.approve else "rejected"
             pending.decided_by = principal.id
             pending.decided_at = now
             pending.note = action.note
+            known["extension_pending"] = False
             data = {"extension_id": pending.id, "approve": action.approve, "hours": pending.hours}
             if action.approve and event.due_at and event.sla_started_at and event.sla_clock:
                 plan = svc.planner.extend(
@@ -381,4 +395,5 @@ async def apply_action(
         note=note,
         data=data,
         now=now,
+        known=known,
     )

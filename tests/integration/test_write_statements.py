@@ -53,3 +53,18 @@ async def test_actions_take_categories_from_the_catalogue_in_memory(api: Any, ap
             r = await api.post("street01a", f"/events/{created['id']}/actions", body)
             assert r.status_code == 200, r.text
     assert seen and [s for s in seen if "FROM categories" in s] == []
+
+
+async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> None:
+    """The handler's task needs the org's type and whether an extension is pending: the
+    dispatch read both already, so the inbox asks neither again."""
+    org = await dept_org_id(api)
+    created = await report(api)
+    r = await api.post("street01a", f"/events/{created['id']}/actions", {"action": "accept"})
+    assert r.status_code == 200, r.text
+    with statements(app) as seen:
+        body = {"action": "dispatch", "org_id": org}
+        r = await api.post("street01a", f"/events/{created['id']}/actions", body)
+        assert r.status_code == 200, r.text
+    assert len([s for s in seen if s.startswith("SELECT orgs.id")]) == 1
+    assert [s for s in seen if s.startswith("SELECT EXISTS (SELECT * FROM event_extensions")] == []
