@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import new_id
@@ -121,26 +121,24 @@ class NotifyService:
         everyone = list(dict.fromkeys(u for n in notes for u in n.user_ids))
         if not everyone:
             return []
-        active = set(
-            await session.scalars(
-                select(User.id).where(User.id.in_(everyone), User.is_active.is_(True))
-            )
-        )
-        prefs = {
-            p.user_id: p
-            for p in await session.scalars(
-                select(UserPreference).where(UserPreference.user_id.in_(active))
-            )
-        }
+        # The active users with their preferences and active devices, in one statement:
+        # a row per (user, device), the device NULL for a user without one.
+        active: set[str] = set()
+        prefs: dict[str, UserPreference] = {}
         devices_of: dict[str, list[tuple[str, Platform]]] = {}
-        for device_id, user_id, platform in (
+        for user_id, preference, device_id, platform in (
             await session.execute(
-                select(Device.id, Device.user_id, Device.platform).where(
-                    Device.user_id.in_(active), Device.active.is_(True)
-                )
+                select(User.id, UserPreference, Device.id, Device.platform)
+                .outerjoin(UserPreference, UserPreference.user_id == User.id)
+                .outerjoin(Device, and_(Device.user_id == User.id, Device.active.is_(True)))
+                .where(User.id.in_(everyone), User.is_active.is_(True))
             )
         ).all():
-            devices_of.setdefault(user_id, []).append((device_id, platform))
+            active.add(user_id)
+            if preference is not None:
+                prefs[user_id] = preference
+            if device_id is not None:
+                devices_of.setdefault(user_id, []).append((device_id, platform))
         rows: list[dict[str, Any]] = []
         deliveries: list[dict[str, Any]] = []
         for note in notes:

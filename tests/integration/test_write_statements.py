@@ -68,3 +68,21 @@ async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> N
         assert r.status_code == 200, r.text
     assert len([s for s in seen if s.startswith("SELECT orgs.id")]) == 1
     assert [s for s in seen if s.startswith("SELECT EXISTS (SELECT * FROM event_extensions")] == []
+
+
+async def test_a_notification_reads_its_people_and_devices_in_one_statement(
+    api: Any, app: Any
+) -> None:
+    org = await dept_org_id(api)
+    created = await report(api)
+    r = await api.post("street01a", f"/events/{created['id']}/actions", {"action": "accept"})
+    assert r.status_code == 200, r.text
+    with statements(app) as seen:
+        body = {"action": "dispatch", "org_id": org}
+        r = await api.post("street01a", f"/events/{created['id']}/actions", body)
+        assert r.status_code == 200, r.text
+    assert any(s.startswith("INSERT INTO notifications") for s in seen)
+    reads = [
+        s for s in seen if s.startswith("SELECT") and ("devices" in s or "user_preferences" in s)
+    ]
+    assert len(reads) == 1, reads
