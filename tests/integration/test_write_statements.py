@@ -55,9 +55,8 @@ async def test_actions_take_categories_from_the_catalogue_in_memory(api: Any, ap
     assert seen and [s for s in seen if "FROM categories" in s] == []
 
 
-async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> None:
-    """The handler's task needs the org's type and whether an extension is pending: the
-    dispatch read both already, so the inbox asks neither again."""
+async def _dispatch_statements(api: Any, app: Any) -> list[str]:
+    """The statements of the dispatch of a new, accepted report."""
     org = await dept_org_id(api)
     created = await report(api)
     r = await api.post("street01a", f"/events/{created['id']}/actions", {"action": "accept"})
@@ -66,6 +65,13 @@ async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> N
         body = {"action": "dispatch", "org_id": org}
         r = await api.post("street01a", f"/events/{created['id']}/actions", body)
         assert r.status_code == 200, r.text
+    return seen
+
+
+async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> None:
+    """The handler's task needs the org's type and whether an extension is pending: the
+    dispatch read both already, so the inbox asks neither again."""
+    seen = await _dispatch_statements(api, app)
     assert len([s for s in seen if s.startswith("SELECT orgs.id")]) == 1
     assert [s for s in seen if s.startswith("SELECT EXISTS (SELECT * FROM event_extensions")] == []
 
@@ -73,16 +79,27 @@ async def test_a_dispatch_tells_the_inbox_what_it_knows(api: Any, app: Any) -> N
 async def test_a_notification_reads_its_people_and_devices_in_one_statement(
     api: Any, app: Any
 ) -> None:
-    org = await dept_org_id(api)
-    created = await report(api)
-    r = await api.post("street01a", f"/events/{created['id']}/actions", {"action": "accept"})
-    assert r.status_code == 200, r.text
-    with statements(app) as seen:
-        body = {"action": "dispatch", "org_id": org}
-        r = await api.post("street01a", f"/events/{created['id']}/actions", body)
-        assert r.status_code == 200, r.text
+    seen = await _dispatch_statements(api, app)
     assert any(s.startswith("INSERT INTO notifications") for s in seen)
     reads = [
         s for s in seen if s.startswith("SELECT") and ("devices" in s or "user_preferences" in s)
     ]
     assert len(reads) == 1, reads
+
+
+async def test_a_reports_answer_is_built_in_memory_and_equals_the_list_row(
+    api: Any, app: Any
+) -> None:
+    """No statement reads the new event back, and the answer is exactly what the list
+    shows of it: a plain report, a linked duplicate, an occurred_at given with an offset."""
+    answers = []
+    for extra in ({}, {"occurred_at": "2026-01-02T08:30:00.123456+08:00"}):
+        with statements(app) as seen:
+            answers.append(await report(api, **extra))
+        assert seen and [s for s in seen if "AS reporter_name" in s] == []
+    assert answers[1]["duplicate_of"] == answers[0]["id"]
+    r = await api.get("grid001", "/events", params={"limit": 50})
+    listed = {e["id"]: e for e in r.json()["items"]}
+    for answer in answers:
+        answer.pop("possible_duplicates")
+        assert answer == listed[answer["id"]]
