@@ -1,8 +1,9 @@
-"""Applying one lifecycle action: check, mutate, timeline, audit, all in the caller's session."""
+"""Applying one lifecycle action: check, mutate, timeline, audit, all in the caller's session.
+
+The timeline entry, version, audit row and hooks of every action are ``outcome.py``'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import checked_instant
-from backend.db.models import Event, EventAssignment, EventExtension, Org, TimelineEntry, User
+from backend.db.models import Event, EventAssignment, EventExtension, Org, User
 from backend.errors import ProblemError
 from backend.events import rules
+from backend.events.outcome import ActionOutcome, append_entry, record_system_action
 from backend.events.presenter import facts_of, pending_extensions
 from backend.events.service import EventService
 from backend.media_api.service import load_owned_media
@@ -22,99 +24,6 @@ from backend.sla.service import SlaPlan
 from schemas import events as ev
 
 __all__ = ["ActionOutcome", "apply_action", "dispatch_event", "record_system_action"]
-
-
-@dataclass
-class ActionOutcome:
-    event: Event
-    action: str
-    from_status: str
-    to_status: str
-    seq: int
-    data: dict[str, Any] = field(default_factory=dict)
-    # None for actions the system takes (SLA supervision, escalation, city sync).
-    actor: Principal | None = None
-    note: str | None = None
-    # What the action already knows that the hooks would query (None: not known): whether
-    # an extension is pending after it, and the type of the org it dispatched to.
-    extension_pending: bool | None = None
-    assignee_org_type: str | None = None
-
-
-async def _append(
-    svc: EventService,
-    session: AsyncSession,
-    event: Event,
-    *,
-    action: str,
-    actor: Principal | None,
-    from_status: str,
-    to_status: str,
-    note: str | None,
-    data: dict[str, Any],
-    now: datetime,
-    known: dict[str, Any] | None = None,
-) -> ActionOutcome:
-    """One timeline row, one version, one audit row; then the other domains' hooks.
-    ``known``: the outcome's hints for the hooks (``extension_pending``, …)."""
-    seq = event.version + 1
-    event.status = to_status
-    event.version = seq
-    event.updated_at = now
-    session.add(
-        TimelineEntry(
-            event_id=event.id,
-            seq=seq,
-            at=now,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            data=data,
-        )
-    )
-    audit.record(
-        session,
-        action=f"event.{action}",
-        actor_id=actor.id if actor else None,
-        target_type="event",
-        target_id=event.id,
-        data={"from": from_status, "to": to_status, "seq": seq},
-    )
-    await session.flush()
-    outcome = ActionOutcome(
-        event, action, from_status, to_status, seq, data, actor, note, **(known or {})
-    )
-    for hook in svc.hooks.action:
-        await hook(session, outcome, now)
-    return outcome
-
-
-async def record_system_action(
-    svc: EventService,
-    session: AsyncSession,
-    event: Event,
-    *,
-    action: str,
-    note: str,
-    data: dict[str, Any],
-    now: datetime,
-    to_status: str | None = None,
-) -> ActionOutcome:
-    """An entry the system writes on its own (e.g. automatic supervision at overdue)."""
-    return await _append(
-        svc,
-        session,
-        event,
-        action=action,
-        actor=None,
-        from_status=event.status,
-        to_status=to_status or event.status,
-        note=note,
-        data=data,
-        now=now,
-    )
 
 
 def _unprocessable(code: str, detail: str, fld: str) -> ProblemError:
@@ -384,7 +293,7 @@ async def apply_action(
             media_near = None
 
     svc.attach_media(session, event, media, seq=seq, near=media_near)
-    return await _append(
+    return await append_entry(
         svc,
         session,
         event,

@@ -58,6 +58,9 @@ ActionHook = Callable[[AsyncSession, Any, datetime], Awaitable[None]]  # Any: Ac
 class EventHooks:
     created: list[CreatedHook] = field(default_factory=list)
     action: list[ActionHook] = field(default_factory=list)
+    # Before the action's row changes are written: hooks that only set the event's own
+    # columns, so they go out in the action's one UPDATE of the event.
+    before_write: list[ActionHook] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

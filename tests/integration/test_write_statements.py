@@ -103,3 +103,10 @@ async def test_a_reports_answer_is_built_in_memory_and_equals_the_list_row(
     for answer in answers:
         answer.pop("possible_duplicates")
         assert answer == listed[answer["id"]]
+
+
+async def test_a_dispatch_updates_its_event_once(api: Any, app: Any) -> None:
+    """The statistics' first_dispatched_at goes out with the dispatch's own UPDATE."""
+    seen = await _dispatch_statements(api, app)
+    updates = [s for s in seen if s.startswith("UPDATE events SET")]
+    assert len(updates) == 1 and "first_dispatched_at" in updates[0], updates
