@@ -110,3 +110,14 @@ async def test_a_dispatch_updates_its_event_once(api: Any, app: Any) -> None:
     seen = await _dispatch_statements(api, app)
     updates = [s for s in seen if s.startswith("UPDATE events SET")]
     assert len(updates) == 1 and "first_dispatched_at" in updates[0], updates
+
+
+async def test_an_accept_updates_its_event_once(api: Any, app: Any) -> None:
+    """Routing's suggestion goes out with the accept's own UPDATE."""
+    created = await report(api)
+    with statements(app) as seen:
+        r = await api.post("street01a", f"/events/{created['id']}/actions", {"action": "accept"})
+        assert r.status_code == 200, r.text
+    assert r.json()["suggested_assignee"] is not None
+    updates = [s for s in seen if s.startswith("UPDATE events SET")]
+    assert len(updates) == 1 and "suggested_org_id" in updates[0], updates
