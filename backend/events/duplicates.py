@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,7 @@ from backend.orgs.geo import haversine_m
 from media import hamming
 from schemas.events import DuplicateOut
 
-__all__ = ["possible_duplicates"]
+__all__ = ["nearby_open_events", "possible_duplicates"]
 
 METRES_PER_DEGREE_LAT = 111_320.0
 # dHash distance of re-encodes and resizes of one photo stays within a few bits; different
@@ -40,24 +41,14 @@ async def possible_duplicates(
 
     ``phashes``: the event's report photos' hashes when the caller has them (a new
     report does), saving their query."""
-    # Only events the reporter may see: a duplicate hint must not leak other streets.
-    dlat = radius_m / METRES_PER_DEGREE_LAT
-    dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
-    rows = await session.execute(
-        select(Event.id, Event.case_no, Event.status, Event.lat, Event.lng, Event.created_at).where(
-            and_(
-                Event.category_code == event.category_code,
-                Event.lat.between(event.lat - dlat, event.lat + dlat),
-                Event.lng.between(event.lng - dlng, event.lng + dlng),
-                Event.created_at >= now - window,
-                Event.status.in_(OPEN_STATUSES),
-                Event.id != event.id,
-                visible_clause(principal),
-            )
-        )
+    rows = await nearby_open_events(
+        session, event, principal, radius_m=radius_m, since=now - window
     )
     found = []
-    for eid, case_no, status, lat, lng, created_at in rows.all():
+    for eid, case_no, status, lat, lng, created_at, _grid, visible in rows:
+        # Only events the reporter may see: a duplicate hint must not leak other streets.
+        if not visible:
+            continue
         distance = haversine_m(event.lat, event.lng, lat, lng)
         if distance <= radius_m:
             found.append(
@@ -73,6 +64,52 @@ async def possible_duplicates(
         session, event, principal, now - window, {d.id for d in found}, phashes
     )
     found.sort(key=lambda d: (d.distance_m, d.created_at))
+    return found
+
+
+_NEARBY = "events.nearby"
+
+
+async def nearby_open_events(
+    session: AsyncSession, event: Event, principal: Principal, *, radius_m: int, since: datetime
+) -> list[Any]:
+    """Open events of ``event``'s category in the box around it of ``radius_m``, created
+    since ``since``: (id, case_no, status, lat, lng, created_at, grid_id, visible), where
+    ``visible`` says whether ``principal`` sees it.
+
+    Read once per report: routing's duplicate link (same grid, any visibility) and the
+    possible duplicates shown to the reporter (visible ones) both come from these rows.
+    Nothing else in the report's transaction changes them (the new event is left out).
+    """
+    key = (event.id, principal.id, radius_m, since)
+    memo = session.info.get(_NEARBY)
+    if memo is not None and memo[0] == key:
+        return memo[1]  # type: ignore[no-any-return]  # the list stored below
+    dlat = radius_m / METRES_PER_DEGREE_LAT
+    dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
+    rows = await session.execute(
+        select(
+            Event.id,
+            Event.case_no,
+            Event.status,
+            Event.lat,
+            Event.lng,
+            Event.created_at,
+            Event.grid_id,
+            visible_clause(principal).label("visible"),
+        ).where(
+            and_(
+                Event.category_code == event.category_code,
+                Event.lat.between(event.lat - dlat, event.lat + dlat),
+                Event.lng.between(event.lng - dlng, event.lng + dlng),
+                Event.created_at >= since,
+                Event.status.in_(OPEN_STATUSES),
+                Event.id != event.id,
+            )
+        )
+    )
+    found = list(rows.all())
+    session.info[_NEARBY] = (key, found)
     return found
 
 

@@ -35,7 +35,7 @@ def event_hooks(ctx: AppContext) -> DomainHooks:
     async def on_created(
         session: AsyncSession, event: Event, principal: Principal, now: datetime
     ) -> None:
-        await link_duplicate(session, event, window=window, now=now)
+        await link_duplicate(session, event, principal, window=window, now=now)
 
     async def suggest_before_write(session: AsyncSession, outcome: Any, now: datetime) -> None:
         """The suggestion goes out in the action's own UPDATE of the event: the rules'

@@ -123,3 +123,14 @@ async def test_an_accept_updates_its_event_once(api: Any, app: Any) -> None:
     assert r.json()["suggested_assignee"] is not None
     updates = [s for s in seen if s.startswith("UPDATE events SET")]
     assert len(updates) == 1 and "suggested_org_id" in updates[0], updates
+
+
+async def test_a_report_reads_its_nearby_open_events_once(api: Any, app: Any) -> None:
+    """Routing's duplicate link and the reporter's possible duplicates share one read."""
+    first = await report(api)
+    with statements(app) as seen:
+        second = await report(api)
+    assert second["duplicate_of"] == first["id"]
+    assert [d["id"] for d in second["possible_duplicates"]] == [first["id"]]
+    nearby = [s for s in seen if s.startswith("SELECT") and "events.category_code = " in s]
+    assert len(nearby) == 1, nearby
