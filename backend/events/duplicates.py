@@ -68,6 +68,8 @@ async def possible_duplicates(
 
 
 _NEARBY = "events.nearby"
+# What a duplicate hint shows of an event (and where it is).
+_BRIEF = (Event.id, Event.case_no, Event.status, Event.lat, Event.lng, Event.created_at)
 
 
 async def nearby_open_events(
@@ -88,16 +90,7 @@ async def nearby_open_events(
     dlat = radius_m / METRES_PER_DEGREE_LAT
     dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
     rows = await session.execute(
-        select(
-            Event.id,
-            Event.case_no,
-            Event.status,
-            Event.lat,
-            Event.lng,
-            Event.created_at,
-            Event.grid_id,
-            visible_clause(principal).label("visible"),
-        ).where(
+        select(*_BRIEF, Event.grid_id, visible_clause(principal).label("visible")).where(
             and_(
                 Event.category_code == event.category_code,
                 Event.lat.between(event.lat - dlat, event.lat + dlat),
@@ -141,15 +134,7 @@ async def _similar_photos(
     if not mine:
         return []
     rows = await session.execute(
-        select(
-            Event.id,
-            Event.case_no,
-            Event.status,
-            Event.lat,
-            Event.lng,
-            Event.created_at,
-            Media.phash,
-        )
+        select(*_BRIEF, Media.phash)
         .join(EventMedia, EventMedia.event_id == Event.id)
         .join(Media, Media.id == EventMedia.media_id)
         .where(
