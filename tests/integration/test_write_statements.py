@@ -1,5 +1,5 @@
-"""The write path reads only what it needs: reads the hooks used to make on every report and
-action, checked by the statements a request sends (speed itself lives in bench/)."""
+"""The write path reads only what it needs: reads its hooks used to make on every report
+and action are gone, checked by the statements a request sends (speed lives in bench/)."""
 
 from __future__ import annotations
 
