@@ -55,7 +55,8 @@ def event_hooks(ctx: AppContext) -> list[DomainHooks]:
     return [
         # First: the event's tasks are part of every event change.
         inbox_hooks(ctx),
-        # The statistics' columns on the event, in the action's own transaction.
+        # The statistics' columns on the event, set before the action's flush (before_write)
+        # so they go out in its UPDATE of the event.
         stats_hooks(),
         # Notifications (outbox rows; pushed after commit).
         DomainHooks(action=EventNotifier(ctx.notify).on_action),
@@ -99,6 +100,8 @@ def build_context(settings: Settings) -> AppContext:
             ctx.events.hooks.created.append(hooks.created)
         if hooks.action is not None:
             ctx.events.hooks.action.append(hooks.action)
+        if hooks.before_write is not None:
+            ctx.events.hooks.before_write.append(hooks.before_write)
     start_scheduler(ctx)  # every domain has registered its jobs
     install_metrics(ctx)  # last: reads the hub and the scheduler, hooks the relay's results
     return ctx

@@ -29,6 +29,9 @@ class Principal:
     org_type: str
     street_id: str | None
     session_id: str
+    # The caller's phone as the login check read it (a report's answer shows it masked);
+    # None when unknown or absent.
+    phone: str | None = None
 
     @property
     def sees_all(self) -> bool:

@@ -268,6 +268,7 @@ class AuthService:
             org_type=row.type,
             street_id=row.street_id,
             session_id=claims.session_id,
+            phone=row.phone,
         )
         me = MeOut(
             id=row.id,

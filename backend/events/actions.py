@@ -1,8 +1,9 @@
-"""Applying one lifecycle action: check, mutate, timeline, audit, all in the caller's session."""
+"""Applying one lifecycle action: check, mutate, timeline, audit, all in the caller's session.
+
+The timeline entry, version, audit row and hooks of every action are ``outcome.py``'s."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,102 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.audit import service as audit
 from backend.auth.principal import Principal
 from backend.common.pagination import checked_instant
-from backend.db.models import Event, EventAssignment, EventExtension, Org, TimelineEntry, User
+from backend.db.models import Event, EventAssignment, EventExtension, Org, User
 from backend.errors import ProblemError
 from backend.events import rules
+from backend.events.outcome import ActionOutcome, append_entry, record_system_action
 from backend.events.presenter import facts_of, pending_extensions
 from backend.events.service import EventService
 from backend.media_api.service import load_owned_media
-from backend.orgs import service as orgs
 from backend.sla.service import SlaPlan
 from schemas import events as ev
 
 __all__ = ["ActionOutcome", "apply_action", "dispatch_event", "record_system_action"]
-
-
-@dataclass
-class ActionOutcome:
-    event: Event
-    action: str
-    from_status: str
-    to_status: str
-    seq: int
-    data: dict[str, Any] = field(default_factory=dict)
-    # None for actions the system takes (SLA supervision, escalation, city sync).
-    actor: Principal | None = None
-    note: str | None = None
-
-
-async def _append(
-    svc: EventService,
-    session: AsyncSession,
-    event: Event,
-    *,
-    action: str,
-    actor: Principal | None,
-    from_status: str,
-    to_status: str,
-    note: str | None,
-    data: dict[str, Any],
-    now: datetime,
-) -> ActionOutcome:
-    """One timeline row, one version, one audit row; then the other domains' hooks."""
-    seq = event.version + 1
-    event.status = to_status
-    event.version = seq
-    event.updated_at = now
-    session.add(
-        TimelineEntry(
-            event_id=event.id,
-            seq=seq,
-            at=now,
-            actor_id=actor.id if actor else None,
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            data=data,
-        )
-    )
-    audit.record(
-        session,
-        action=f"event.{action}",
-        actor_id=actor.id if actor else None,
-        target_type="event",
-        target_id=event.id,
-        data={"from": from_status, "to": to_status, "seq": seq},
-    )
-    await session.flush()
-    outcome = ActionOutcome(event, action, from_status, to_status, seq, data, actor, note)
-    for hook in svc.hooks.action:
-        await hook(session, outcome, now)
-    return outcome
-
-
-async def record_system_action(
-    svc: EventService,
-    session: AsyncSession,
-    event: Event,
-    *,
-    action: str,
-    note: str,
-    data: dict[str, Any],
-    now: datetime,
-    to_status: str | None = None,
-) -> ActionOutcome:
-    """An entry the system writes on its own (e.g. automatic supervision at overdue)."""
-    return await _append(
-        svc,
-        session,
-        event,
-        action=action,
-        actor=None,
-        from_status=event.status,
-        to_status=to_status or event.status,
-        note=note,
-        data=data,
-        now=now,
-    )
 
 
 def _unprocessable(code: str, detail: str, fld: str) -> ProblemError:
@@ -135,7 +51,8 @@ def _clear_sla(event: Event) -> None:
 
 async def _dispatch(
     svc: EventService, session: AsyncSession, p: Principal, e: Event, a: ev.Dispatch, now: datetime
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], str]:
+    """The assignment's timeline data, and the type of the org dispatched to."""
     org = await session.get(Org, a.org_id)
     # Only departments and streets have people who handle cases.
     if org is None or org.type not in {"department", "street"}:
@@ -151,7 +68,7 @@ async def _dispatch(
     due_at = checked_instant(a.due_at, "due_at", "body")
     if due_at is not None and due_at <= now:
         raise _unprocessable("invalid_due_at", "due_at must be in the future", "due_at")
-    return await _assign(svc, session, e, org, a.user_id, due_at, now)
+    return await _assign(svc, session, e, org, a.user_id, due_at, now), org.type
 
 
 async def _assign(
@@ -164,7 +81,7 @@ async def _assign(
     now: datetime,
 ) -> dict[str, Any]:
     """The dispatch itself, shared by the action and the system's auto-dispatch."""
-    category = await orgs.get_category(session, e.category_code)
+    category = await svc.categories.get_active(session, e.category_code)
     hours = float((category.sla_hours if category else {}).get(str(e.grade), 24))
     clock = category.sla_clock if category else "working"
     plan = svc.planner.plan(clock=clock, hours=hours, start=now, due_override=due_at)
@@ -280,11 +197,12 @@ async def apply_action(
     media: list[Any] = []
     media_near: tuple[float, float] | None = (event.lat, event.lng)
     seq = event.version + 1
+    known: dict[str, Any] = {"extension_pending": pending is not None}
 
     match action:
         case ev.Accept():
             if action.category_code is not None:
-                if await orgs.get_category(session, action.category_code) is None:
+                if await svc.categories.get_active(session, action.category_code) is None:
                     raise _unprocessable("unknown_category", "unknown category", "category_code")
                 data["category_code"] = {"from": event.category_code, "to": action.category_code}
                 event.category_code = action.category_code
@@ -304,11 +222,13 @@ async def apply_action(
             if isinstance(action, ev.Escalate):
                 event.escalated = True
         case ev.Dispatch():
-            data = await _dispatch(svc, session, principal, event, action, now)
+            data, known["assignee_org_type"] = await _dispatch(
+                svc, session, principal, event, action, now
+            )
         case ev.Start():
             pass
         case ev.ReportDone():
-            category = await orgs.get_category(session, event.category_code)
+            category = await svc.categories.get_active(session, event.category_code)
             if category is not None and category.photo_required and not action.media_ids:
                 raise _unprocessable(
                     "photo_required", "this category needs at least one photo", "media_ids"
@@ -345,12 +265,14 @@ async def apply_action(
             session.add(ext)
             await session.flush()
             data = {"extension_id": ext.id, "hours": action.hours}
+            known["extension_pending"] = True
         case ev.DecideExtension():
             assert pending is not None  # the rule's precondition guarantees it
             pending.state = "approved" if action.approve else "rejected"
             pending.decided_by = principal.id
             pending.decided_at = now
             pending.note = action.note
+            known["extension_pending"] = False
             data = {"extension_id": pending.id, "approve": action.approve, "hours": pending.hours}
             if action.approve and event.due_at and event.sla_started_at and event.sla_clock:
                 plan = svc.planner.extend(
@@ -371,7 +293,7 @@ async def apply_action(
             media_near = None
 
     svc.attach_media(session, event, media, seq=seq, near=media_near)
-    return await _append(
+    return await append_entry(
         svc,
         session,
         event,
@@ -382,4 +304,5 @@ async def apply_action(
         note=note,
         data=data,
         now=now,
+        known=known,
     )

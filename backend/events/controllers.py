@@ -24,14 +24,9 @@ from backend.db.models import Event
 from backend.deps import DB, Caller
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
+from backend.events.created import created_out
 from backend.events.filters import provide_event_filters
-from backend.events.presenter import (
-    detail_out,
-    events_out,
-    load_events,
-    present_created,
-    present_detail,
-)
+from backend.events.presenter import detail_out, events_out, load_events, present_detail
 from backend.events.service import EventFilters, not_found
 from backend.events.visibility import visible_event
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -75,7 +70,7 @@ class EventsController(Controller):
         async def produce() -> tuple[int, EventOut]:
             now = ctx.now()
             event, duplicates, created = await svc.report(db, principal, data, now)
-            out = await present_created(db, event, created, principal, svc.links, now=now)
+            out = await created_out(db, event, created, principal, svc.links, now=now)
             out.possible_duplicates = duplicates
             return 201, out
 

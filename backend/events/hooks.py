@@ -11,7 +11,9 @@ __all__ = ["ActionHook", "CreatedHook", "DomainHooks"]
 
 @dataclass(frozen=True, slots=True)
 class DomainHooks:
-    """A domain's hook on a new event and on an event action (either may be absent)."""
+    """A domain's hook on a new event and on an event action (any may be absent);
+    ``before_write`` runs on an action before its changes are flushed (see EventHooks)."""
 
     created: CreatedHook | None = None
     action: ActionHook | None = None
+    before_write: ActionHook | None = None

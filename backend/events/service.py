@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.audit import service as audit
@@ -18,23 +17,19 @@ from backend.db.engine import on_commit
 from backend.db.models import Event, EventMedia, Media, TimelineEntry
 from backend.errors import ProblemError
 from backend.events.casenum import next_case_no
-from backend.events.rules import OPEN_STATUSES, SLA_RUNNING
+from backend.events.duplicates import possible_duplicates
+from backend.events.rules import SLA_RUNNING
 from backend.events.visibility import visible_clause
 from backend.media_api.evidence import AttachedMedia
 from backend.media_api.service import MediaLinks, load_owned_media
 from backend.orgs import service as orgs
 from backend.orgs.geo import haversine_m
 from backend.sla.service import SlaPlanner
-from media import hamming
 from schemas.events import DuplicateOut, EventCreateIn
 
 __all__ = ["REPORTER_ROLES", "Created", "EventFilters", "EventService"]
 
 REPORTER_ROLES = frozenset({"grid_worker", "street_dispatcher", "district_dispatcher"})
-METRES_PER_DEGREE_LAT = 111_320.0
-# dHash distance of re-encodes and resizes of one photo stays within a few bits; different
-# scenes differ by twenty or more (measured on the sample photos, see tests/media).
-SIMILAR_PHOTO_BITS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +58,9 @@ ActionHook = Callable[[AsyncSession, Any, datetime], Awaitable[None]]  # Any: Ac
 class EventHooks:
     created: list[CreatedHook] = field(default_factory=list)
     action: list[ActionHook] = field(default_factory=list)
+    # Before the action's row changes are written: hooks that only set the event's own
+    # columns, so they go out in the action's one UPDATE of the event.
+    before_write: list[ActionHook] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,12 +238,13 @@ class EventService:
         for hook in self.hooks.created:
             await hook(session, event, principal, now)
         phashes = [m.phash for m in media if m.phash is not None]
-        duplicates = await self.possible_duplicates(
+        duplicates = await possible_duplicates(
             session,
             event,
             principal,
             radius_m=category.duplicate_radius_m,
             now=now,
+            window=self.duplicate_window,
             phashes=phashes,
         )
         return event, duplicates, Created(category_name=category.name, has_media=bool(media))
@@ -285,117 +284,3 @@ class EventService:
         if items and self.on_media_attached is not None:
             listener = self.on_media_attached
             on_commit(session, lambda: listener(items))
-
-    async def possible_duplicates(
-        self,
-        session: AsyncSession,
-        event: Event,
-        principal: Principal,
-        *,
-        radius_m: int,
-        now: datetime,
-        phashes: list[int] | None = None,
-    ) -> list[DuplicateOut]:
-        """``phashes``: the event's report photos' hashes when the caller has them (a new
-        report does), saving their query."""
-        # Only events the reporter may see: a duplicate hint must not leak other streets.
-        dlat = radius_m / METRES_PER_DEGREE_LAT
-        dlng = radius_m / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
-        rows = await session.execute(
-            select(
-                Event.id, Event.case_no, Event.status, Event.lat, Event.lng, Event.created_at
-            ).where(
-                and_(
-                    Event.category_code == event.category_code,
-                    Event.lat.between(event.lat - dlat, event.lat + dlat),
-                    Event.lng.between(event.lng - dlng, event.lng + dlng),
-                    Event.created_at >= now - self.duplicate_window,
-                    Event.status.in_(OPEN_STATUSES),
-                    Event.id != event.id,
-                    visible_clause(principal),
-                )
-            )
-        )
-        found = []
-        for eid, case_no, status, lat, lng, created_at in rows.all():
-            distance = haversine_m(event.lat, event.lng, lat, lng)
-            if distance <= radius_m:
-                found.append(
-                    DuplicateOut(
-                        id=eid,
-                        case_no=case_no,
-                        status=status,
-                        distance_m=round(distance, 1),
-                        created_at=created_at,
-                    )
-                )
-        found += await self._similar_photos(
-            session, event, principal, now, {d.id for d in found}, phashes
-        )
-        found.sort(key=lambda d: (d.distance_m, d.created_at))
-        return found
-
-    async def _similar_photos(
-        self,
-        session: AsyncSession,
-        event: Event,
-        principal: Principal,
-        now: datetime,
-        already: set[str],
-        phashes: list[int] | None = None,
-    ) -> list[DuplicateOut]:
-        """Open events whose report photo is near-identical to one of this event's: the
-        same pile of garbage photographed twice, even if the pins were dropped far apart."""
-        mine: list[int] = (
-            phashes
-            if phashes is not None
-            else [
-                h
-                for h in (
-                    await session.execute(
-                        select(Media.phash)
-                        .join(EventMedia, EventMedia.media_id == Media.id)
-                        .where(EventMedia.event_id == event.id, Media.phash.is_not(None))
-                    )
-                ).scalars()
-                if h is not None
-            ]
-        )
-        if not mine:
-            return []
-        rows = await session.execute(
-            select(
-                Event.id,
-                Event.case_no,
-                Event.status,
-                Event.lat,
-                Event.lng,
-                Event.created_at,
-                Media.phash,
-            )
-            .join(EventMedia, EventMedia.event_id == Event.id)
-            .join(Media, Media.id == EventMedia.media_id)
-            .where(
-                Event.created_at >= now - self.duplicate_window,
-                Event.status.in_(OPEN_STATUSES),
-                Event.id != event.id,
-                EventMedia.timeline_seq == 1,
-                Media.phash.is_not(None),
-                visible_clause(principal),
-            )
-            .limit(5000)
-        )
-        found: dict[str, DuplicateOut] = {}
-        for eid, case_no, status, lat, lng, created_at, phash in rows.all():
-            if eid in already or eid in found or phash is None:
-                continue
-            if any(hamming(phash, h) <= SIMILAR_PHOTO_BITS for h in mine):
-                found[eid] = DuplicateOut(
-                    id=eid,
-                    case_no=case_no,
-                    status=status,
-                    distance_m=round(haversine_m(event.lat, event.lng, lat, lng), 1),
-                    created_at=created_at,
-                    reason="similar_photo",
-                )
-        return list(found.values())

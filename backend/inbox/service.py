@@ -30,6 +30,7 @@ from backend.inbox.numbers import next_rev, next_revs, number_at_commit
 
 __all__ = [
     "Assignee",
+    "Known",
     "close_tasks",
     "next_rev",
     "next_revs",
@@ -45,6 +46,15 @@ class Assignee:
     user_id: str | None = None
     org_id: str | None = None
     role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """What an event's change already knows (None: ask the database): whether an extension
+    is pending, and the type of the assignee org (an action's ``ActionOutcome`` hints)."""
+
+    extension_pending: bool | None = None
+    assignee_org_type: str | None = None
 
 
 def _next_crossing(task: Task) -> datetime | None:
@@ -194,11 +204,13 @@ async def _verifier(session: AsyncSession, event: Event) -> Assignee:
     return Assignee(org_id=event.grid_id, role="grid_worker")
 
 
-async def _handler(session: AsyncSession, event: Event) -> Assignee:
+async def _handler(session: AsyncSession, event: Event, org_type: str | None) -> Assignee:
     if event.assignee_user_id:
         return Assignee(user_id=event.assignee_user_id)
-    org = await session.get(Org, event.assignee_org_id)
-    role = "street_dispatcher" if org is not None and org.type == "street" else "dept_handler"
+    if org_type is None:
+        org = await session.get(Org, event.assignee_org_id)
+        org_type = org.type if org is not None else None
+    role = "street_dispatcher" if org_type == "street" else "dept_handler"
     return Assignee(org_id=event.assignee_org_id, role=role)
 
 
@@ -223,7 +235,11 @@ async def _visited_since_close(session: AsyncSession, event: Event) -> bool:
     )
 
 
-async def desired_event_tasks(session: AsyncSession, event: Event) -> dict[str, Assignee]:
+async def desired_event_tasks(
+    session: AsyncSession, event: Event, known: Known | None = None
+) -> dict[str, Assignee]:
+    """``known``: what the caller knows already (see ``Known``), saving its queries."""
+    known = known or Known()
     street = Assignee(org_id=event.street_id, role="street_dispatcher")
     match event.status:
         case "reported":
@@ -231,7 +247,7 @@ async def desired_event_tasks(session: AsyncSession, event: Event) -> dict[str, 
         case "registered":
             wanted = {"dispatch": street}
         case "dispatched" | "handling":
-            wanted = {"handle": await _handler(session, event)}
+            wanted = {"handle": await _handler(session, event, known.assignee_org_type)}
         case "handled":
             wanted = {"verify": await _verifier(session, event)}
         case "verified":
@@ -244,13 +260,15 @@ async def desired_event_tasks(session: AsyncSession, event: Event) -> dict[str, 
         case _:
             wanted = {}
     if event.status in SLA_RUNNING:
-        pending = await session.scalar(
-            select(
-                exists().where(
-                    EventExtension.event_id == event.id, EventExtension.state == "pending"
+        pending = known.extension_pending
+        if pending is None:
+            pending = await session.scalar(
+                select(
+                    exists().where(
+                        EventExtension.event_id == event.id, EventExtension.state == "pending"
+                    )
                 )
             )
-        )
         if pending:
             wanted["extension"] = street
     return wanted
@@ -263,9 +281,10 @@ async def reconcile_event_tasks(
     *,
     escalate_at: Callable[[datetime], datetime] | None = None,
     new: bool = False,
+    known: Known | None = None,
 ) -> None:
     """``new``: the event was inserted in this transaction, so it has no tasks yet."""
-    wanted = await desired_event_tasks(session, event)
+    wanted = await desired_event_tasks(session, event, known)
     current: Sequence[Task] = ()
     if not new:
         current = (

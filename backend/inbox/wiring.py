@@ -14,7 +14,7 @@ from backend.context import AppContext
 from backend.db.models import Event
 from backend.events.hooks import DomainHooks
 from backend.inbox.jobs import cleanup_job, daily_briefing
-from backend.inbox.service import reconcile_event_tasks
+from backend.inbox.service import Known, reconcile_event_tasks
 from backend.inbox.views import SyncCursors
 from backend.sla.calendar import WorkingCalendar
 from backend.sla.sweep import sla_sweep
@@ -34,7 +34,10 @@ def event_hooks(ctx: AppContext) -> DomainHooks:
         await reconcile_event_tasks(session, event, now, escalate_at=escalate_at, new=True)
 
     async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
-        await reconcile_event_tasks(session, outcome.event, now, escalate_at=escalate_at)
+        known = Known(outcome.extension_pending, outcome.assignee_org_type)
+        await reconcile_event_tasks(
+            session, outcome.event, now, escalate_at=escalate_at, known=known
+        )
 
     return DomainHooks(created=on_created, action=on_action)
 

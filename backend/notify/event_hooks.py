@@ -56,14 +56,13 @@ class EventNotifier:
             "now": now,
         }
         actor_id = outcome.actor.id if outcome.actor is not None else None
-        if plan.org_id is not None:
-            users = await self.notify.org_recipients(
-                session, org_id=plan.org_id, roles=plan.roles, now=now
-            )
-        else:
-            users = list(plan.user_ids)
         # Nobody is told about what they just did themselves.
-        users = [u for u in users if u != actor_id]
+        if plan.org_id is not None:
+            await self.notify.notify_org(
+                session, org_id=plan.org_id, roles=plan.roles, exclude=actor_id, **common
+            )
+            return
+        users = [u for u in plan.user_ids if u != actor_id]
         if users:
             await self.notify.notify_users(session, user_ids=users, **common)
 

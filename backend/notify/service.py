@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, and_, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.base import new_id
@@ -121,26 +121,42 @@ class NotifyService:
         everyone = list(dict.fromkeys(u for n in notes for u in n.user_ids))
         if not everyone:
             return []
-        active = set(
-            await session.scalars(
-                select(User.id).where(User.id.in_(everyone), User.is_active.is_(True))
-            )
-        )
-        prefs = {
-            p.user_id: p
-            for p in await session.scalars(
-                select(UserPreference).where(UserPreference.user_id.in_(active))
-            )
-        }
-        devices_of: dict[str, list[tuple[str, Platform]]] = {}
-        for device_id, user_id, platform in (
-            await session.execute(
-                select(Device.id, Device.user_id, Device.platform).where(
-                    Device.user_id.in_(active), Device.active.is_(True)
-                )
-            )
-        ).all():
-            devices_of.setdefault(user_id, []).append((device_id, platform))
+        people = await _people(session, User.id.in_(everyone))
+        return await self._store(session, notes, people, now=now)
+
+    async def notify_org(
+        self,
+        session: AsyncSession,
+        *,
+        org_id: str,
+        roles: Iterable[str] | None = None,
+        exclude: str | None = None,
+        kind: str,
+        title: str,
+        body: str,
+        data: Mapping[str, str] | None = None,
+        priority: Literal["normal", "high"] = "normal",
+        collapse_key: str | None = None,
+        now: datetime,
+    ) -> list[str]:
+        """To whoever is on duty at the org now; without a roster, its people in ``roles``
+        (read with their preferences and devices in one statement); never ``exclude``."""
+        note = Outgoing((), kind, title, body, dict(data or {}), priority, collapse_key)
+        on_duty = await _on_duty(session, org_id, now)
+        if on_duty:
+            users = [u for u in on_duty if u != exclude]
+            return await self.notify_many(session, [replace(note, user_ids=users)], now=now)
+        members = _members(org_id, roles)
+        if exclude is not None:
+            members = and_(members, User.id != exclude)
+        people = await _people(session, members)
+        return await self._store(session, [replace(note, user_ids=people.ids)], people, now=now)
+
+    async def _store(
+        self, session: AsyncSession, notes: Sequence[Outgoing], people: _People, *, now: datetime
+    ) -> list[str]:
+        """The notifications (and push deliveries) of ``notes`` to the active ``people``."""
+        active, prefs, devices_of = set(people.ids), people.prefs, people.devices_of
         rows: list[dict[str, Any]] = []
         deliveries: list[dict[str, Any]] = []
         for note in notes:
@@ -204,34 +220,6 @@ class NotifyService:
             "updated_at": now,
         }
 
-    async def notify_org(
-        self,
-        session: AsyncSession,
-        *,
-        org_id: str,
-        roles: Iterable[str] | None = None,
-        kind: str,
-        title: str,
-        body: str,
-        data: Mapping[str, str] | None = None,
-        priority: Literal["normal", "high"] = "normal",
-        collapse_key: str | None = None,
-        now: datetime,
-    ) -> list[str]:
-        """To whoever is on duty at the org now; without a roster, its people in ``roles``."""
-        user_ids = await self.org_recipients(session, org_id=org_id, roles=roles, now=now)
-        return await self.notify_users(
-            session,
-            user_ids=user_ids,
-            kind=kind,
-            title=title,
-            body=body,
-            data=data,
-            priority=priority,
-            collapse_key=collapse_key,
-            now=now,
-        )
-
     async def org_recipients(
         self,
         session: AsyncSession,
@@ -243,15 +231,10 @@ class NotifyService:
         on_duty = await _on_duty(session, org_id, now)
         if on_duty:
             return on_duty
-        wanted_roles = list(roles) if roles is not None else list(DEFAULT_ORG_ROLES)
         return list(
             await session.scalars(
                 select(User.id)
-                .where(
-                    User.org_id == org_id,
-                    User.is_active.is_(True),
-                    User.role.in_(wanted_roles),
-                )
+                .where(_members(org_id, roles), User.is_active.is_(True))
                 .order_by(User.username)
             )
         )
@@ -267,6 +250,43 @@ class NotifyService:
                     # After commit: the notification is stored and the relay kicked; a
                     # broken live channel must not turn the committed request into a 500.
                     log.exception("live notification listener failed")
+
+
+def _members(org_id: str, roles: Iterable[str] | None) -> ColumnElement[bool]:
+    """An org's people in ``roles`` (its default roles when None)."""
+    wanted_roles = list(roles) if roles is not None else list(DEFAULT_ORG_ROLES)
+    return and_(User.org_id == org_id, User.role.in_(wanted_roles))
+
+
+@dataclass(frozen=True, slots=True)
+class _People:
+    ids: list[str]  # active users, by username
+    prefs: dict[str, UserPreference]
+    devices_of: dict[str, list[tuple[str, Platform]]]
+
+
+async def _people(session: AsyncSession, which: ColumnElement[bool]) -> _People:
+    """The active users ``which`` picks, with their preferences and active devices, in one
+    statement: a row per (user, device), the device NULL for a user without one."""
+    people = _People([], {}, {})
+    seen: set[str] = set()
+    for user_id, preference, device_id, platform in (
+        await session.execute(
+            select(User.id, UserPreference, Device.id, Device.platform)
+            .outerjoin(UserPreference, UserPreference.user_id == User.id)
+            .outerjoin(Device, and_(Device.user_id == User.id, Device.active.is_(True)))
+            .where(which, User.is_active.is_(True))
+            .order_by(User.username)
+        )
+    ).all():
+        if user_id not in seen:
+            seen.add(user_id)
+            people.ids.append(user_id)
+        if preference is not None:
+            people.prefs[user_id] = preference
+        if device_id is not None:
+            people.devices_of.setdefault(user_id, []).append((device_id, platform))
+    return people
 
 
 async def _on_duty(session: AsyncSession, org_id: str, now: datetime) -> list[str] | None:

@@ -150,6 +150,23 @@ class CategoryCache:
         later ``session.get(Category, code)`` in the same request (routing's duplicate
         link, for one) need no query either.
         """
+        await self._load(session)
+        cached = self._by_code.get(code)
+        if cached is None or not cached.active:
+            # Not known active here: ask the database, so a category added or reactivated
+            # since the last load is usable at once (only a deactivation can lag the TTL).
+            return await get_category(session, code)
+        return await session.merge(cached, load=False)
+
+    async def get(self, session: AsyncSession, code: str) -> Category | None:
+        """Like ``session.get(Category, code)`` (active or not), attached to ``session``."""
+        await self._load(session)
+        cached = self._by_code.get(code)
+        if cached is None:
+            return await session.get(Category, code)
+        return await session.merge(cached, load=False)
+
+    async def _load(self, session: AsyncSession) -> None:
         if not self._fresh():
             async with self._lock:
                 if not self._fresh():
@@ -163,12 +180,6 @@ class CategoryCache:
                         by_code[category.code] = category
                     self._by_code = by_code
                     self._loaded_at = time.monotonic()
-        cached = self._by_code.get(code)
-        if cached is None or not cached.active:
-            # Not known active here: ask the database, so a category added or reactivated
-            # since the last load is usable at once (only a deactivation can lag the TTL).
-            return await get_category(session, code)
-        return await session.merge(cached, load=False)
 
 
 @dataclass(frozen=True, slots=True)

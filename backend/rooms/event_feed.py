@@ -5,7 +5,8 @@ A triage board, a department queue and the district's screen then read again wha
 show, without polling. The audience is computed in the writing transaction from the same
 rules as every read (``backend.events.visibility.audience``); frames go out only after the
 commit, so a rolled-back change announces nothing. The frame says what changed, never
-more than the list would show to that user.
+more than the list would show to that user. With the in-memory channels backend and no
+socket open in the process there is nobody to tell, and the audience is not read.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def event_frame(event: Event, action: str) -> bytes:
 
 def event_feed_hooks(hub: RoomHub) -> DomainHooks:
     async def announce(session: AsyncSession, event: Event, action: str) -> None:
+        if not hub.may_reach_users():
+            return  # no socket to tell: skip the audience's query on the write path
         users = await audience(session, event)
         frame = event_frame(event, action)
 

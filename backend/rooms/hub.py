@@ -56,6 +56,9 @@ class RoomHub:
         self.proc_id = uuid.uuid4().hex[:12]
         self.rooms: dict[str, LocalRoom] = {}
         self.users: dict[str, set[Connection]] = {}
+        # True when frames reach only this process's sockets (the in-memory channels
+        # backend): then nobody connected here means nobody to tell (``may_reach_users``).
+        self.local_only = False
         self.limiter = SendLimiter(send_rate, send_burst)
         self.presence = Presence(self.proc_id, self.channels.publish, presence_ttl)
         self.sequencer = Sequencer(fetch_frames, lambda lr: self.rooms.get(lr.room_id) is lr)
@@ -110,6 +113,11 @@ class RoomHub:
         tasks = [t for t in (self._notify_task, self._session_task) if t is not None]
         if tasks:
             await asyncio.wait(tasks, timeout=1)
+
+    def may_reach_users(self) -> bool:
+        """Whether a frame to users could reach anyone: always with a shared backend
+        (other processes' sockets are unknown here), else only with a socket open here."""
+        return not self.local_only or bool(self.users)
 
     @property
     def open_sockets(self) -> int:

@@ -91,6 +91,7 @@ def install(ctx: AppContext) -> Rooms:
         send_burst=s.ws_send_burst,
         presence_ttl=3 * s.ws_ping_seconds,
     )
+    hub.local_only = isinstance(backend, MemoryChannelsBackend)
     rooms = Rooms(ctx.db, hub, ctx.media_links, ctx.notify)
     rooms_holder["rooms"] = rooms
     ctx.channels = channels

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from backend.auth.principal import Principal
 from backend.db.models import Category, Event, Org, RoutingRule, TimelineEntry
 from backend.errors import ProblemError
-from backend.events.rules import OPEN_STATUSES
+from backend.events.duplicates import nearby_open_events
 from backend.orgs.geo import haversine_m
+from backend.orgs.service import CategoryCache
 from schemas.stats import RoutingRuleIn, RoutingRuleOut
 
 __all__ = [
@@ -23,8 +24,6 @@ __all__ = [
     "rule_out",
     "suggest",
 ]
-
-METRES_PER_DEGREE_LAT = 111_320.0
 
 
 def _rule_ref(rule: RoutingRule) -> dict[str, Any]:
@@ -38,10 +37,12 @@ def _rule_ref(rule: RoutingRule) -> dict[str, Any]:
     }
 
 
-async def suggest(session: AsyncSession, event: Event) -> tuple[str, dict[str, Any]] | None:
+async def suggest(
+    session: AsyncSession, event: Event, categories: CategoryCache
+) -> tuple[str, dict[str, Any]] | None:
     """(org_id, rule) for the event: the most specific matching rule (street and grade >
     street > grade > category only; then higher priority, then the older rule), else the
-    category's default department."""
+    category's default department (from the in-process catalogue)."""
     r = RoutingRule
     specificity = case((r.street_id.is_not(None), 2), else_=0) + case(
         (r.grade.is_not(None), 1), else_=0
@@ -60,36 +61,32 @@ async def suggest(session: AsyncSession, event: Event) -> tuple[str, dict[str, A
     ).scalar_one_or_none()
     if rule is not None:
         return rule.org_id, _rule_ref(rule)
-    category = await session.get(Category, event.category_code)
+    category = await categories.get(session, event.category_code)
     if category is None or category.default_department_id is None:
         return None
     return category.default_department_id, {"kind": "category_default"}
 
 
 async def link_duplicate(
-    session: AsyncSession, event: Event, *, window: timedelta, now: datetime
-) -> Event | None:
+    session: AsyncSession,
+    event: Event,
+    principal: Principal,
+    *,
+    window: timedelta,
+    now: datetime,
+) -> Any:
     """Link a new report to the earliest open event of the same grid and category within
-    the category's duplicate radius and the window; a dispatcher confirms with ``merge``."""
+    the category's duplicate radius and the window; a dispatcher confirms with ``merge``.
+    The candidates are the report's nearby open events (read once with its possible
+    duplicates); returns the original's row, or None."""
     category = await session.get(Category, event.category_code)
     radius = category.duplicate_radius_m if category else 50
-    dlat = radius / METRES_PER_DEGREE_LAT
-    dlng = radius / (METRES_PER_DEGREE_LAT * max(0.01, math.cos(math.radians(event.lat))))
-    candidates = (
-        await session.execute(
-            select(Event)
-            .where(
-                Event.grid_id == event.grid_id,
-                Event.category_code == event.category_code,
-                Event.status.in_(OPEN_STATUSES),
-                Event.created_at >= now - window,
-                Event.id != event.id,
-                Event.lat.between(event.lat - dlat, event.lat + dlat),
-                Event.lng.between(event.lng - dlng, event.lng + dlng),
-            )
-            .order_by(Event.created_at, Event.id)
-        )
-    ).scalars()
+    nearby = await nearby_open_events(
+        session, event, principal, radius_m=radius, since=now - window
+    )
+    candidates = sorted(
+        (c for c in nearby if c.grid_id == event.grid_id), key=lambda c: (c.created_at, c.id)
+    )
     original = next(
         (c for c in candidates if haversine_m(event.lat, event.lng, c.lat, c.lng) <= radius),
         None,

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend.db.models import Event, Org, Task
 from backend.db.transaction import transaction
 from backend.events.actions import record_system_action
-from backend.inbox.service import next_revs, set_sla
+from backend.inbox.numbers import number_at_commit
+from backend.inbox.service import set_sla
 from backend.notify.service import Outgoing
 
 if TYPE_CHECKING:
@@ -180,10 +181,10 @@ async def sweep_once(ctx: AppContext, now: datetime, *, batch: int = BATCH) -> S
             total.escalations += fired.escalations
         if tell is not None:
             await tell.flush()
-        if tasks:
-            last = await next_revs(session, len(tasks))
-            for offset, task in enumerate(tasks):
-                task.rev = last - len(tasks) + 1 + offset
+        # Numbered at commit with the hooks' task changes: one counter update for the
+        # batch, taken last (backend/inbox/numbers.py).
+        for task in tasks:
+            number_at_commit(session, task)
     return total
 
 

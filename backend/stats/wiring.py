@@ -32,7 +32,7 @@ async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
         event.first_dispatched_at = now if first is None or now < first else first
         if first is not None and not event.cross_department:
             # A second dispatch: 多跨 once the event has been with two distinct orgs (the
-            # new assignment is flushed already).
+            # query's autoflush writes the new assignment first).
             orgs = await session.scalar(
                 select(func.count(func.distinct(EventAssignment.org_id))).where(
                     EventAssignment.event_id == event.id
@@ -46,4 +46,6 @@ async def on_action(session: AsyncSession, outcome: Any, now: datetime) -> None:
 
 
 def event_hooks() -> DomainHooks:
-    return DomainHooks(action=on_action)
+    # Before the action's flush: the columns go out in the action's own UPDATE of the
+    # event (a second dispatch's count flushes the new assignment first, by autoflush).
+    return DomainHooks(before_write=on_action)
