@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.auth.tokens import TokenError
+from backend.common.views import GENERATION_KEY
 from backend.context import AppContext
 from backend.db.transaction import transaction
 from backend.errors import ProblemError
@@ -88,6 +89,9 @@ async def provide_db(
     # that writes an audit row). SQLite then needs no write lock for them.
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
     session = (ctx.db.read_sessions if reads_only else ctx.db.sessions)()
+    # Before its first statement: an answer read in it is kept under this generation or
+    # an older one, never a newer one (backend/common/views.py).
+    session.info[GENERATION_KEY] = ctx.views.generation
     opened = request.scope.get(_OPEN_SESSIONS)
     if isinstance(opened, list):
         opened.append(session)  # SessionJanitor closes it once the answer is sent

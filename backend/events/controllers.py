@@ -31,6 +31,7 @@ from backend.events.presenter import (
     load_events,
     present_created,
     present_detail,
+    sla_until,
 )
 from backend.events.service import EventFilters, not_found
 from backend.events.visibility import visible_event
@@ -101,6 +102,11 @@ class EventsController(Controller):
     ) -> Response[EventPage]:
         svc = ctx.events
         now = ctx.now()
+        # A list filtered by sla_state gains and loses members with the clock: never kept.
+        view = None if filters.sla_state else ctx.views.slot(request, principal, db)
+        kept = ctx.views.answer(request, view, now=now, link_now=svc.links.clock())
+        if kept is not None:
+            return kept
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
@@ -118,7 +124,9 @@ class EventsController(Controller):
             encode_cursor({"t": last.created_at.isoformat(), "id": last.id}) if last else None
         )
         page = EventPage(items=items, next_cursor=next_cursor)
-        return conditional_json(request, page, now=svc.links.clock())
+        return conditional_json(
+            request, page, now=svc.links.clock(), view=view, sla_until=sla_until(loaded, now)
+        )
 
     @get("/{event_id:str}", opt={"writes": True})  # unmasked phone reads are audited
     async def detail(
@@ -130,6 +138,12 @@ class EventsController(Controller):
         event_id: FromPath[str],
     ) -> Response[EventDetailOut]:
         svc = ctx.events
+        now = ctx.now()
+        view = ctx.views.slot(request, principal, db)
+        # A 304 sends no phone number: nothing to audit (a 200 is never replayed from here).
+        kept = ctx.views.answer(request, view, now=now, link_now=svc.links.clock())
+        if kept is not None:
+            return kept
         # The visibility check and the answer's first statement are one: a page_query of
         # the event where the caller sees it.
         loaded = await load_events(db, visible_event(principal, event_id), timeline=True)
@@ -146,10 +160,15 @@ class EventsController(Controller):
                 target_id=event.reporter_id,
                 data={"event_id": event.id},
             )
-        out = detail_out(
-            loaded, principal, svc.links, now=ctx.now(), reveal_phone=reveal
+        out = detail_out(loaded, principal, svc.links, now=now, reveal_phone=reveal)
+        return conditional_json(
+            request,
+            out,
+            now=svc.links.clock(),
+            view=view,
+            sla_until=sla_until(loaded, now),
+            replay=not reveal,
         )
-        return conditional_json(request, out, now=svc.links.clock())
 
     @post("/{event_id:str}/actions", status_code=200)
     async def act(

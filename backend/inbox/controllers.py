@@ -27,8 +27,14 @@ class InboxController(Controller):
     async def inbox(
         self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB, principal: Caller
     ) -> Response[InboxPage]:
-        items = await list_inbox(db, principal, ctx.now())
-        return conditional_json(request, InboxPage(items=items, next_cursor=None))
+        now = ctx.now()
+        view = ctx.views.slot(request, principal, db)
+        kept = ctx.views.answer(request, view, now=now)
+        if kept is not None:
+            return kept
+        items, sla_until = await list_inbox(db, principal, now)
+        page = InboxPage(items=items, next_cursor=None)
+        return conditional_json(request, page, view=view, sla_until=sla_until)
 
     @get("/sync")
     async def sync(

@@ -58,12 +58,17 @@ class NotificationsController(Controller):
     async def list_notifications(
         self,
         request: Request[Any, Any, Any],
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         limit: Limit = 50,
         cursor: Cursor = None,
         unread: FromQuery[bool | None] = None,
     ) -> Response[NotificationPage]:
+        view = ctx.views.slot(request, principal, db)
+        kept = ctx.views.answer(request, view, now=ctx.now())
+        if kept is not None:
+            return kept
         rows, next_cursor = await centre.list_notifications(
             db, principal.id, unread=unread, limit=limit, cursor=cursor
         )
@@ -72,7 +77,7 @@ class NotificationsController(Controller):
             next_cursor=next_cursor,
             unread_count=await centre.unread_count(db, principal.id),
         )
-        return conditional_json(request, page)
+        return conditional_json(request, page, view=view)
 
     @post("/read-all", status_code=200)
     async def read_all(self, ctx: ContextDep, db: DB, principal: Caller) -> ReadAllOut:
