@@ -112,6 +112,11 @@ class ViewCache:
             for listener in self.changed:
                 listener()
 
+    @staticmethod
+    def key(request: Request[Any, Any, Any], caller: Hashable) -> Hashable:
+        scope = request.scope
+        return (caller, scope["path"], scope["query_string"])
+
     def slot(
         self, request: Request[Any, Any, Any], caller: Hashable, session: AsyncSession
     ) -> ViewSlot | None:
@@ -120,46 +125,41 @@ class ViewCache:
         generation = session.info.get(GENERATION_KEY)
         if generation is None:
             return None
-        scope = request.scope
-        return ViewSlot(self, (caller, scope["path"], scope["query_string"]), generation)
+        return ViewSlot(self, self.key(request, caller), generation)
 
     def answer(
         self,
         request: Request[Any, Any, Any],
-        slot: ViewSlot | None,
+        caller: Hashable,
         *,
         now: datetime,
-        link_now: float | None = None,
+        link_now: float,
     ) -> Response[Any] | None:
         """The kept answer (304 for its current tag), or None: build it. ``now``: the
         business clock (``ctx.now()``); ``link_now``: the photo links' (``MediaLinks``)."""
         from backend.common.conditional import link_epoch, matches
 
-        if slot is None:
-            return None
-        kept = self._kept.get(slot.key)
+        key = self.key(request, caller)
+        kept = self._kept.get(key)
         if kept is None:
             return None
         if (
             kept.generation != self.generation
             or not self.live()
             or (kept.sla_until is not None and now >= kept.sla_until)
-            or (
-                kept.link_epoch is not None
-                and kept.link_epoch != link_epoch(time.time() if link_now is None else link_now)
-            )
+            or (kept.link_epoch is not None and kept.link_epoch != link_epoch(link_now))
             or self.clock() >= kept.until
         ):
-            del self._kept[slot.key]
+            del self._kept[key]
             return None
         headers = {"ETag": kept.etag}
         if matches(request.headers.get("if-none-match"), kept.etag):
-            self._kept.move_to_end(slot.key)
+            self._kept.move_to_end(key)
             self.hits += 1
             return Response(content=b"", status_code=304, headers=headers)
         if kept.body is None:
             return None
-        self._kept.move_to_end(slot.key)
+        self._kept.move_to_end(key)
         self.hits += 1
         return Response(
             content=kept.body, status_code=200, media_type=MediaType.JSON, headers=headers

@@ -21,7 +21,7 @@ from backend.common.pagination import (
     encode_cursor,
 )
 from backend.db.models import Event
-from backend.deps import DB, Caller
+from backend.deps import DB, Caller, kept_answer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
 from backend.events.filters import provide_event_filters
@@ -89,7 +89,7 @@ class EventsController(Controller):
             policy=_policy(ctx.settings),
         )
 
-    @get("", dependencies={"filters": Provide(provide_event_filters)})
+    @get("", dependencies={"filters": Provide(provide_event_filters)}, before_request=kept_answer)
     async def list_events(
         self,
         request: Request[Any, Any, Any],
@@ -104,9 +104,6 @@ class EventsController(Controller):
         now = ctx.now()
         # A list filtered by sla_state gains and loses members with the clock: never kept.
         view = None if filters.sla_state else ctx.views.slot(request, principal, db)
-        kept = ctx.views.answer(request, view, now=now, link_now=svc.links.clock())
-        if kept is not None:
-            return kept
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
@@ -128,7 +125,8 @@ class EventsController(Controller):
             request, page, now=svc.links.clock(), view=view, sla_until=sla_until(loaded, now)
         )
 
-    @get("/{event_id:str}", opt={"writes": True})  # unmasked phone reads are audited
+    # Unmasked phone reads are audited: a session that writes.
+    @get("/{event_id:str}", opt={"writes": True}, before_request=kept_answer)
     async def detail(
         self,
         request: Request[Any, Any, Any],
@@ -139,11 +137,9 @@ class EventsController(Controller):
     ) -> Response[EventDetailOut]:
         svc = ctx.events
         now = ctx.now()
+        # A kept 304 (kept_answer) sends no phone number: nothing to audit; an audited 200
+        # is kept for 304s only (replay=False).
         view = ctx.views.slot(request, principal, db)
-        # A 304 sends no phone number: nothing to audit (a 200 is never replayed from here).
-        kept = ctx.views.answer(request, view, now=now, link_now=svc.links.clock())
-        if kept is not None:
-            return kept
         # The visibility check and the answer's first statement are one: a page_query of
         # the event where the caller sees it.
         loaded = await load_events(db, visible_event(principal, event_id), timeline=True)

@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor, Limit
-from backend.deps import DB, Caller
+from backend.deps import DB, Caller, kept_answer
 from backend.errors import ProblemError
 from backend.notify import centre
 from backend.notify.devices import present_device, register_device, unregister_device
@@ -54,7 +54,7 @@ class NotificationsController(Controller):
     path = "/notifications"
     tags = ["notifications"]
 
-    @get("")
+    @get("", before_request=kept_answer)
     async def list_notifications(
         self,
         request: Request[Any, Any, Any],
@@ -66,9 +66,6 @@ class NotificationsController(Controller):
         unread: FromQuery[bool | None] = None,
     ) -> Response[NotificationPage]:
         view = ctx.views.slot(request, principal, db)
-        kept = ctx.views.answer(request, view, now=ctx.now())
-        if kept is not None:
-            return kept
         rows, next_cursor = await centre.list_notifications(
             db, principal.id, unread=unread, limit=limit, cursor=cursor
         )

@@ -13,22 +13,30 @@ T0 = datetime(2026, 12, 5, 8, tzinfo=UTC)
 
 
 class Req:
+    scope = {"path": "/p", "query_string": b""}
+
     def __init__(self, tag: str | None = None) -> None:
         self.headers = {"if-none-match": tag} if tag else {}
 
 
+def at(cache: ViewCache, caller: Any, generation: int) -> ViewSlot:
+    return ViewSlot(cache, ViewCache.key(Req(), caller), generation)  # type: ignore[arg-type]
+
+
 def ask(cache: ViewCache, slot: ViewSlot, tag: str | None = None, **kw: Any) -> int | None:
-    r = cache.answer(Req(tag), slot, now=kw.get("now", T0), link_now=kw.get("link_now", 0.0))  # type: ignore[arg-type]
+    caller = slot.key[0]  # type: ignore[index]
+    now, link_now = kw.get("now", T0), kw.get("link_now", 0.0)
+    r = cache.answer(Req(tag), caller, now=now, link_now=link_now)  # type: ignore[arg-type]
     return None if r is None else r.status_code
 
 
 def test_an_answer_read_before_a_commit_is_not_kept_under_the_new_generation() -> None:
     cache = ViewCache()
-    slot = ViewSlot(cache, "k", cache.generation)  # the session opened
+    slot = at(cache, "k", cache.generation)  # the session opened
     cache.bump()  # a write committed while the answer was read
     cache.keep(slot, '"t"', b"{}", sla_until=None, link_epoch=None)
     assert len(cache) == 0
-    fresh = ViewSlot(cache, "k", cache.generation)
+    fresh = at(cache, "k", cache.generation)
     cache.keep(fresh, '"t"', b"{}", sla_until=None, link_epoch=None)
     assert ask(cache, fresh, '"t"') == 304 and ask(cache, fresh) == 200
     cache.bump()
@@ -38,7 +46,7 @@ def test_an_answer_read_before_a_commit_is_not_kept_under_the_new_generation() -
 def test_kept_until_the_clock_the_links_or_the_age_say_otherwise() -> None:
     now = [0.0]
     cache = ViewCache(max_age=60, clock=lambda: now[0])
-    slot = ViewSlot(cache, "k", 0)
+    slot = at(cache, "k", 0)
     cache.keep(slot, '"t"', b"{}", sla_until=T0 + timedelta(hours=1), link_epoch=7)
     assert ask(cache, slot, '"t"', link_now=7 * 300 + 299) == 304
     assert ask(cache, slot, '"t"', link_now=8 * 300) is None  # the links' period ended
@@ -51,7 +59,7 @@ def test_kept_until_the_clock_the_links_or_the_age_say_otherwise() -> None:
 
 def test_bounded_an_audited_answer_is_a_304_only_and_nothing_while_the_broadcast_is_away() -> None:
     cache = ViewCache(max_entries=2)
-    slots = [ViewSlot(cache, n, 0) for n in range(3)]
+    slots = [at(cache, n, 0) for n in range(3)]
     for slot in slots:
         cache.keep(slot, '"t"', b"{}", sla_until=None, link_epoch=None, replay=False)
     assert len(cache) == 2 and ask(cache, slots[0], '"t"') is None
