@@ -90,7 +90,10 @@ def build_context(settings: Settings) -> AppContext:
     ctx.background = BackgroundTasks()
     # Polled answers, kept while no commit could have changed them (the rooms' channels
     # carry other processes' commits: rooms/view_broadcast.py).
-    ctx.views = ViewCache()
+    ctx.views = ViewCache(
+        max_age=settings.view_cache_seconds,
+        max_entries=4096 if settings.view_cache_seconds > 0 else 0,
+    )
     ctx.db.view_changes.append(ctx.views.bump)
     install_jobs(ctx)  # the job registry every domain adds its jobs to
     install_media(ctx)  # store, image pool, links, uploads (uses background)

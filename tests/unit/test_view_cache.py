@@ -74,3 +74,9 @@ def test_the_next_sla_change() -> None:
     assert next_sla_change([(True, T0 + h, T0 + 2 * h), (True, None, T0 + 3 * h)], T0) == T0 + h
     assert next_sla_change([(True, T0 - h, T0 + 2 * h)], T0) == T0 + 2 * h  # warning now
     assert next_sla_change([(True, T0 - 2 * h, T0 - h), (False, T0, T0 + h)], T0) is None
+
+
+def test_with_no_time_to_keep_nothing_is_kept() -> None:
+    cache = ViewCache(max_entries=0)  # CHENGYUN_VIEW_CACHE_SECONDS=0
+    cache.keep(at(cache, "k", 0), '"t"', b"{}", sla_until=None, link_epoch=None)
+    assert len(cache) == 0
