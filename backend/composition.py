@@ -74,6 +74,7 @@ def event_hooks(ctx: AppContext) -> list[DomainHooks]:
 
 def build_context(settings: Settings) -> AppContext:
     from backend.citylink.wiring import install as install_citylink
+    from backend.common.views import ViewCache
     from backend.events.wiring import install as install_events
     from backend.inbox.wiring import install as install_inbox
     from backend.media_api.wiring import install as install_media
@@ -88,6 +89,13 @@ def build_context(settings: Settings) -> AppContext:
     )
     ctx.grid_index = GridIndexHolder()
     ctx.background = BackgroundTasks()
+    # Polled answers, kept while no commit could have changed them (the rooms' channels
+    # carry other processes' commits: rooms/view_broadcast.py).
+    ctx.views = ViewCache(
+        max_age=settings.view_cache_seconds,
+        max_entries=4096 if settings.view_cache_seconds > 0 else 0,
+    )
+    ctx.db.view_changes.append(ctx.views.bump)
     install_jobs(ctx)  # the job registry every domain adds its jobs to
     install_media(ctx)  # store, image pool, links, uploads (uses background)
     install_events(ctx)  # calendar, SLA planner, EventService (uses media, grid index)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
     from backend.common.background import BackgroundTasks
     from backend.common.limits import RequestLimits
+    from backend.common.views import ViewCache
     from backend.events.service import EventService
     from backend.inbox.views import SyncCursors
     from backend.media_api.evidence import AttachedMedia, MediaReferences
@@ -76,6 +77,7 @@ class AppContext:
     # Assigned once by build_context after the context exists (some need the context).
     grid_index: GridIndexHolder
     background: BackgroundTasks
+    views: ViewCache
     jobs: JobRegistry[AppContext]
     media_store: MediaStore
     image_pool: ImagePool

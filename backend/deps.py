@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.di import NamedDependency
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.auth.tokens import TokenError
+from backend.common.views import GENERATION_KEY
 from backend.context import AppContext
 from backend.db.transaction import transaction
 from backend.errors import ProblemError
@@ -30,6 +31,7 @@ __all__ = [
     "SessionJanitor",
     "client_ip",
     "get_context",
+    "kept_answer",
     "provide_db",
     "provide_principal",
     "require_bearer",
@@ -88,6 +90,9 @@ async def provide_db(
     # that writes an audit row). SQLite then needs no write lock for them.
     reads_only = request.method in {"GET", "HEAD"} and not request.route_handler.opt.get("writes")
     session = (ctx.db.read_sessions if reads_only else ctx.db.sessions)()
+    # Before its first statement: an answer read in it is kept under this generation or
+    # an older one, never a newer one (backend/common/views.py).
+    session.info[GENERATION_KEY] = ctx.views.generation
     opened = request.scope.get(_OPEN_SESSIONS)
     if isinstance(opened, list):
         opened.append(session)  # SessionJanitor closes it once the answer is sent
@@ -165,3 +170,14 @@ async def provide_principal(
     checked = request.state.get(_CHECKED)
     token, claims = checked if checked is not None else (_bearer(request.headers), None)
     return await ctx.auth.authenticate(db, token, claims)
+
+
+async def kept_answer(request: Request[Any, Any, Any]) -> Response[Any] | None:
+    """``before_request`` of the polled reads: their kept answer (backend/common/views.py),
+    before the query string is parsed or any dependency (a session) is made. Only for a
+    login the guard found checked a moment ago; any other caller is read in full."""
+    principal: Principal | None = request.state.get(_PRINCIPAL)
+    if principal is None:
+        return None
+    ctx = get_context(request.app.state)
+    return ctx.views.answer(request, principal, now=ctx.now(), link_now=ctx.media_links.clock())

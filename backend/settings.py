@@ -82,6 +82,9 @@ class Settings:
     # How long a checked login is trusted without asking the database again (0: never); a
     # logout or a reused refresh token ends it at once (backend/auth/verified.py).
     auth_cache_seconds: int = 5
+    # How long a polled answer is kept at most (0: never kept); any commit that could change
+    # it drops it at once (backend/common/views.py). Bounds writers outside the servers.
+    view_cache_seconds: int = 60
     jwt_audience: str = "chengyun-app"
     jwt_issuer: str = "chengyun"
     login_max_failures: int = 5
@@ -190,6 +193,7 @@ class Settings:
                 env, "CHENGYUN_REFRESH_TOKEN_SECONDS", 30 * 24 * 3600, minimum=60
             ),
             auth_cache_seconds=_int(env, "CHENGYUN_AUTH_CACHE_SECONDS", 5),
+            view_cache_seconds=_int(env, "CHENGYUN_VIEW_CACHE_SECONDS", 60),
             login_max_failures=_int(env, "CHENGYUN_LOGIN_MAX_FAILURES", 5, minimum=1),
             login_window_seconds=_int(env, "CHENGYUN_LOGIN_WINDOW_SECONDS", 900, minimum=1),
             login_ip_max_failures=_int(env, "CHENGYUN_LOGIN_IP_MAX_FAILURES", 50, minimum=1),

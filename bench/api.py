@@ -14,8 +14,12 @@ drives each with a small keep-alive HTTP/1.1 client (16 connections):
 - ``GET /events?limit=50`` as ``street01a`` (the first page of their 10,000 events);
 - ``GET /events/{id}`` of the case with three photos and ten timeline entries, as ``street01a``
   (their own street's case: the unmasked phone read is audited, as in production);
+  both with a query parameter the app ignores and each request its own (``&_=<n>``), so
+  no answer kept in memory (backend/common/views.py) is ever used: the cost of the work;
 - the list and the detail again with ``If-None-Match`` of their current ``ETag`` (``304``;
-  scenario ``304``);
+  scenario ``304``): answered from memory while nothing changed;
+- the list again, the same request each time, without ``If-None-Match`` (scenario
+  ``kept``): the same bytes, answered from memory;
 - ``GET /inbox/sync`` from a cursor 40 changes behind (20 tasks closed, 20 opened);
 - ``POST /events`` as ``grid001`` with a valid body and an ``Idempotency-Key``;
 - ``POST /events/{id}/actions`` as ``street01a``: ``accept`` then ``dispatch`` of the cases
@@ -77,7 +81,7 @@ from bench._load import (  # noqa: E402
     server,
 )
 
-SCENARIOS = ("me", "list", "detail", "sync", "report", "act", "304")
+SCENARIOS = ("me", "list", "detail", "sync", "report", "act", "304", "kept")
 
 
 def login(port: int, username: str) -> str:
@@ -121,6 +125,11 @@ def full_sync_cursor(port: int, token: str) -> str:
         cursor = page["cursor"]
         if not page["has_more"]:
             return str(cursor)
+
+
+def distinct(prefix: str, token: str, total: int) -> list[bytes]:
+    """Requests that differ in a parameter the app ignores: none is answered from memory."""
+    return [get_request(f"{prefix}{n}", token) for n in range(total + 50)]  # warm-up: 50
 
 
 class Bench:
@@ -178,11 +187,13 @@ def run_app(bench: Bench, street: Street) -> None:
         req = get_request("/api/v1/me", dispatcher)
         bench.measure(f"GET /me ({LIST_USER})", lambda i: req, a.me_requests, 200)
     if "list" in only:
-        req = get_request("/api/v1/events?limit=50", dispatcher)
-        bench.measure(f"GET /events?limit=50 ({LIST_USER})", lambda i: req, a.list_requests, 50)
+        reqs = distinct("/api/v1/events?limit=50&_=", dispatcher, a.list_requests)
+        bench.measure(f"GET /events?limit=50 ({LIST_USER})", lambda i: reqs[i], a.list_requests, 50)
     if "detail" in only:
-        req = get_request(f"/api/v1/events/{street.detail_event_id}", dispatcher)
-        bench.measure("GET /events/{id} (3 photos, 10 steps)", lambda i: req, a.read_requests, 50)
+        reqs = distinct(f"/api/v1/events/{street.detail_event_id}?_=", dispatcher, a.read_requests)
+        bench.measure(
+            "GET /events/{id} (3 photos, 10 steps)", lambda i: reqs[i], a.read_requests, 50
+        )
     if "304" in only:
         for name, path in (
             ("GET /events?limit=50", "/api/v1/events?limit=50"),
@@ -191,6 +202,9 @@ def run_app(bench: Bench, street: Street) -> None:
             tag = etag(port, path, dispatcher)
             req = get_request(path, dispatcher, f"If-None-Match: {tag}\r\n")
             bench.measure(f"{name} → 304", lambda i, r=req: r, a.read_requests, 50)
+    if "kept" in only:
+        req = get_request("/api/v1/events?limit=50", dispatcher)
+        bench.measure("GET /events?limit=50, kept (200)", lambda i: req, a.read_requests, 50)
     if "sync" in only:
         open_street_tasks(bench.url, street)
         cursor = full_sync_cursor(port, dispatcher)

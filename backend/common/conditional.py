@@ -9,8 +9,9 @@ number of the ``LINK_EPOCH_SECONDS`` period the answer was made in, so the tag c
 when that period ends: a client answered ``304`` still holds links with at least
 ``ttl - LINK_EPOCH_SECONDS`` to live (55 minutes with the default hour).
 
-A 304 saves the transfer and the client's parsing, not the server's work: the answer is
-built to be hashed.
+The answer is built to be hashed; what saves the server's work is the answer kept with
+the generation it was read at (``backend.common.views``): while nothing it shows can have
+changed, a poll with its tag is answered ``304`` before any statement runs.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from datetime import datetime
 from typing import Any
 
 from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.serialization import encode_json
+
+from backend.common.views import ViewSlot
 
 __all__ = ["LINK_EPOCH_SECONDS", "conditional_json", "etag_of", "link_epoch", "matches"]
 
@@ -30,9 +34,7 @@ LINK_EPOCH_SECONDS = 300
 # The query of a signed media link (media/signing.py), ?exp=<seconds>&sig=<urlsafe base64>,
 # only as the value of a MediaUrls member: an object key can only be the encoder's own (a
 # quote in any text the caller wrote is escaped), so no text of theirs is ever left out.
-_LINK_QUERY = re.compile(
-    rb'("(?:thumb|display|original)":"[^"\\]*)\?exp=\d+&sig=[A-Za-z0-9_\-=]+"'
-)
+_LINK_QUERY = re.compile(rb'("(?:thumb|display|original)":"[^"\\]*)\?exp=\d+&sig=[A-Za-z0-9_\-=]+"')
 
 
 def link_epoch(now: float) -> int:
@@ -40,11 +42,16 @@ def link_epoch(now: float) -> int:
 
 
 def etag_of(body: bytes, epoch: int) -> str:
+    return _tag(body, epoch)[0]
+
+
+def _tag(body: bytes, epoch: int) -> tuple[str, bool]:
+    """The tag, and whether the answer has photo links (so the tag moves with ``epoch``)."""
     stable, links = _LINK_QUERY.subn(rb'\1"', body)
     digest = hashlib.blake2b(stable, digest_size=16)
     if links:
         digest.update(b"links@%d" % epoch)
-    return f'"{digest.hexdigest()}"'
+    return f'"{digest.hexdigest()}"', bool(links)
 
 
 def matches(if_none_match: str | None, etag: str) -> bool:
@@ -59,15 +66,33 @@ def matches(if_none_match: str | None, etag: str) -> bool:
 
 
 def conditional_json(
-    request: Request[Any, Any, Any], value: Any, *, now: float | None = None
+    request: Request[Any, Any, Any],
+    value: Any,
+    *,
+    now: float | None = None,
+    view: ViewSlot | None = None,
+    sla_until: datetime | None = None,
+    replay: bool = True,
 ) -> Response[Any]:
     """``value`` as JSON with its ``ETag``, or an empty 304 when the caller has it already.
 
     ``now``: the time the answer's photo links were signed at (seconds since the epoch;
-    ``MediaLinks.clock()``), for an answer that has any.
+    ``MediaLinks.clock()``), for an answer that has any. ``view``: where to keep the answer
+    for the next poll, until ``sla_until`` (the first ``sla_state`` in it to move); with
+    ``replay=False`` only for a 304 (an audited read is not sent again unaudited).
     """
     body = encode_json(value)
-    etag = etag_of(body, link_epoch(time.time() if now is None else now))
+    epoch = link_epoch(time.time() if now is None else now)
+    etag, links = _tag(body, epoch)
+    if view is not None:
+        view.cache.keep(
+            view,
+            etag,
+            body,
+            sla_until=sla_until,
+            link_epoch=epoch if links else None,
+            replay=replay,
+        )
     headers = {"ETag": etag}
     if matches(request.headers.get("if-none-match"), etag):
         return Response(content=b"", status_code=304, headers=headers)

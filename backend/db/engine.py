@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from backend.db.sqlite_writes import WriteQueue
+from backend.db.view_writes import track_view_writes
 
 __all__ = ["ACQUIRE_SECONDS", "CONNECT_SECONDS", "Database", "on_commit", "run_after_commit"]
 
@@ -77,6 +78,9 @@ class Database:
         self.sqlite_writes = WriteQueue() if self.is_sqlite else None
         if self.sqlite_writes is not None:
             _configure_sqlite(self.engine, self.sqlite_writes)
+        #: Called after each commit that wrote a table a polled read shows (view_writes.py).
+        self.view_changes: list[Callable[[], None]] = []
+        track_view_writes(self.engine.sync_engine, self._view_changed)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # Sessions for requests that only read. On PostgreSQL they are the same thing.
         self.read_sessions = (
@@ -86,6 +90,10 @@ class Database:
             if self.is_sqlite
             else self.sessions
         )
+
+    def _view_changed(self) -> None:
+        for listener in self.view_changes:
+            listener()
 
     @property
     def dialect(self) -> str:

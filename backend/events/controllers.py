@@ -21,12 +21,18 @@ from backend.common.pagination import (
     encode_cursor,
 )
 from backend.db.models import Event
-from backend.deps import DB, Caller
+from backend.deps import DB, Caller, kept_answer
 from backend.errors import ProblemError
 from backend.events.actions import apply_action
 from backend.events.created import created_out
 from backend.events.filters import provide_event_filters
-from backend.events.presenter import detail_out, events_out, load_events, present_detail
+from backend.events.presenter import (
+    detail_out,
+    events_out,
+    load_events,
+    present_detail,
+    sla_until,
+)
 from backend.events.service import EventFilters, not_found
 from backend.events.visibility import visible_event
 from backend.idempotency.service import IdempotencyPolicy, run_idempotent
@@ -83,7 +89,7 @@ class EventsController(Controller):
             policy=_policy(ctx.settings),
         )
 
-    @get("", dependencies={"filters": Provide(provide_event_filters)})
+    @get("", dependencies={"filters": Provide(provide_event_filters)}, before_request=kept_answer)
     async def list_events(
         self,
         request: Request[Any, Any, Any],
@@ -96,6 +102,8 @@ class EventsController(Controller):
     ) -> Response[EventPage]:
         svc = ctx.events
         now = ctx.now()
+        # A list filtered by sla_state gains and loses members with the clock: never kept.
+        view = None if filters.sla_state else ctx.views.slot(request, principal, db)
         query = svc.list_query(principal, filters, now)
         if cursor:
             c = decode_cursor(cursor, ("t", "id"))
@@ -113,9 +121,12 @@ class EventsController(Controller):
             encode_cursor({"t": last.created_at.isoformat(), "id": last.id}) if last else None
         )
         page = EventPage(items=items, next_cursor=next_cursor)
-        return conditional_json(request, page, now=svc.links.clock())
+        return conditional_json(
+            request, page, now=svc.links.clock(), view=view, sla_until=sla_until(loaded, now)
+        )
 
-    @get("/{event_id:str}", opt={"writes": True})  # unmasked phone reads are audited
+    # Unmasked phone reads are audited: a session that writes.
+    @get("/{event_id:str}", opt={"writes": True}, before_request=kept_answer)
     async def detail(
         self,
         request: Request[Any, Any, Any],
@@ -125,6 +136,10 @@ class EventsController(Controller):
         event_id: FromPath[str],
     ) -> Response[EventDetailOut]:
         svc = ctx.events
+        now = ctx.now()
+        # A kept 304 (kept_answer) sends no phone number: nothing to audit; an audited 200
+        # is kept for 304s only (replay=False).
+        view = ctx.views.slot(request, principal, db)
         # The visibility check and the answer's first statement are one: a page_query of
         # the event where the caller sees it.
         loaded = await load_events(db, visible_event(principal, event_id), timeline=True)
@@ -141,10 +156,15 @@ class EventsController(Controller):
                 target_id=event.reporter_id,
                 data={"event_id": event.id},
             )
-        out = detail_out(
-            loaded, principal, svc.links, now=ctx.now(), reveal_phone=reveal
+        out = detail_out(loaded, principal, svc.links, now=now, reveal_phone=reveal)
+        return conditional_json(
+            request,
+            out,
+            now=svc.links.clock(),
+            view=view,
+            sla_until=sla_until(loaded, now),
+            replay=not reveal,
         )
-        return conditional_json(request, out, now=svc.links.clock())
 
     @post("/{event_id:str}/actions", status_code=200)
     async def act(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import aliased
 
 from backend.auth.principal import Principal
 from backend.common.phone import mask_phone
+from backend.common.views import next_sla_change
 from backend.db.models import Category, Event, EventExtension, Org, TimelineEntry, User
 from backend.events.rules import SLA_RUNNING, EventFacts, allowed_actions, facts_key
 from backend.events.service import Created
@@ -46,6 +47,7 @@ __all__ = [
     "pending_extensions",
     "present_created",
     "present_detail",
+    "sla_until",
 ]
 
 
@@ -145,6 +147,13 @@ class Loaded:
     more: bool = False
     media: dict[str, list[tuple[int, Any, bool]]] = field(default_factory=dict)
     timeline: list[Row[Any]] = field(default_factory=list)
+
+
+def sla_until(loaded: Loaded, now: datetime) -> datetime | None:
+    """When the first ``sla_state`` of these events moves with the clock."""
+    return next_sla_change(
+        ((r.status in SLA_RUNNING, r.warn_at, r.due_at) for r in loaded.rows), now
+    )
 
 
 async def _rows(session: AsyncSession, stmt: Select[Any]) -> list[Row[Any]]:

@@ -9,7 +9,7 @@ from litestar.params import QueryParameter
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor
-from backend.deps import DB, Caller
+from backend.deps import DB, Caller, kept_answer
 from backend.inbox.views import list_inbox, sync_inbox
 from backend.parts import ContextDep
 from schemas.inbox import InboxPage, SyncOut
@@ -23,12 +23,15 @@ class InboxController(Controller):
     path = "/inbox"
     tags = ["inbox"]
 
-    @get("")
+    @get("", before_request=kept_answer)
     async def inbox(
         self, request: Request[Any, Any, Any], ctx: ContextDep, db: DB, principal: Caller
     ) -> Response[InboxPage]:
-        items = await list_inbox(db, principal, ctx.now())
-        return conditional_json(request, InboxPage(items=items, next_cursor=None))
+        now = ctx.now()
+        view = ctx.views.slot(request, principal, db)
+        items, sla_until = await list_inbox(db, principal, now)
+        page = InboxPage(items=items, next_cursor=None)
+        return conditional_json(request, page, view=view, sla_until=sla_until)
 
     @get("/sync")
     async def sync(

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.auth.principal import Principal
 from backend.common.pagination import decode_cursor, encode_cursor
+from backend.common.views import next_sla_change
 from backend.db.models import Category, Event, Task, TaskTombstone
 from backend.errors import ProblemError
 from backend.inbox.service import task_visible_to, tombstone_visible_to
@@ -91,7 +92,10 @@ def _urgency(t: TaskOut) -> tuple[int, float, float]:
     return (rank, due, t.created_at.timestamp())
 
 
-async def list_inbox(session: AsyncSession, p: Principal, now: datetime) -> list[TaskOut]:
+async def list_inbox(
+    session: AsyncSession, p: Principal, now: datetime
+) -> tuple[list[TaskOut], datetime | None]:
+    """The open tasks, most urgent first, and when the first ``sla_state`` moves."""
     tasks = list(
         (
             await session.execute(
@@ -99,7 +103,8 @@ async def list_inbox(session: AsyncSession, p: Principal, now: datetime) -> list
             )
         ).scalars()
     )
-    return sorted(await tasks_out(session, tasks, now), key=_urgency)
+    until = next_sla_change(((t.due_at is not None, t.warn_at, t.due_at) for t in tasks), now)
+    return sorted(await tasks_out(session, tasks, now), key=_urgency), until
 
 
 class SyncCursors:

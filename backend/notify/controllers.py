@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from backend.common.conditional import conditional_json
 from backend.common.pagination import Cursor, Limit
-from backend.deps import DB, Caller
+from backend.deps import DB, Caller, kept_answer
 from backend.errors import ProblemError
 from backend.notify import centre
 from backend.notify.devices import present_device, register_device, unregister_device
@@ -54,16 +54,18 @@ class NotificationsController(Controller):
     path = "/notifications"
     tags = ["notifications"]
 
-    @get("")
+    @get("", before_request=kept_answer)
     async def list_notifications(
         self,
         request: Request[Any, Any, Any],
+        ctx: ContextDep,
         db: DB,
         principal: Caller,
         limit: Limit = 50,
         cursor: Cursor = None,
         unread: FromQuery[bool | None] = None,
     ) -> Response[NotificationPage]:
+        view = ctx.views.slot(request, principal, db)
         rows, next_cursor = await centre.list_notifications(
             db, principal.id, unread=unread, limit=limit, cursor=cursor
         )
@@ -72,7 +74,7 @@ class NotificationsController(Controller):
             next_cursor=next_cursor,
             unread_count=await centre.unread_count(db, principal.id),
         )
-        return conditional_json(request, page)
+        return conditional_json(request, page, view=view)
 
     @post("/read-all", status_code=200)
     async def read_all(self, ctx: ContextDep, db: DB, principal: Caller) -> ReadAllOut:

@@ -21,6 +21,7 @@ from backend.rooms.hub import RoomHub
 from backend.rooms.jobs import instruction_sweep
 from backend.rooms.redis_channels import ResilientRedisBackend
 from backend.rooms.service import add_org_member
+from backend.rooms.view_broadcast import install_view_broadcast
 
 __all__ = ["install", "system_line_hooks"]
 
@@ -100,6 +101,7 @@ def install(ctx: AppContext) -> Rooms:
         ctx.probes["channels"] = probe
 
     announcer: list[asyncio.Task[None]] = []
+    start_views, stop_views = install_view_broadcast(ctx.views, channels, backend)
 
     async def announce_loop() -> None:
         while True:
@@ -108,6 +110,7 @@ def install(ctx: AppContext) -> Rooms:
 
     async def start() -> None:
         await hub.start()
+        await start_views()
         if isinstance(backend, ResilientRedisBackend):
             backend.on_reconnect.append(hub.after_outage)
         ctx.notify.live_listeners.append(hub.publish_notification)
@@ -123,6 +126,7 @@ def install(ctx: AppContext) -> Rooms:
             task.cancel()
         for step in undo:
             step()
+        await stop_views()
         await hub.stop()
 
     channels.after_start.append(start)
