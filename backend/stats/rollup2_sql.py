@@ -48,7 +48,8 @@ CREATE TABLE event_spot_rollups (
     category_code varchar(64) NOT NULL,
     n integer NOT NULL DEFAULT 0,
     x integer NOT NULL DEFAULT 0,
-    PRIMARY KEY (day, street_id, grid_id, category_code)
+    -- covering: a window's days are an index-only scan, district-wide or for one street
+    PRIMARY KEY (day, street_id, grid_id, category_code) INCLUDE (n, x)
 )
 """,
     """
