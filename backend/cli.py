@@ -256,9 +256,10 @@ async def _rebuild_rollups(settings: Settings) -> None:
     finally:
         await db.dispose()
     if rows is None:
-        print("no daily roll-up on SQLite (its statistics read the events): nothing to do")
+        print("no roll-ups on SQLite (its statistics read the events): nothing to do")
     else:
-        print(f"rebuilt the daily roll-up from the events: {rows} rows")
+        counts = ", ".join(f"{table} {n}" for table, n in rows.items())
+        print(f"rebuilt the statistics' roll-ups from the events: {counts} rows")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -272,7 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="create or upgrade the database schema")
     sub.add_parser("seed-demo", help="load the demo district (idempotent)")
     sub.add_parser("openapi", help="print the OpenAPI document")
-    sub.add_parser("rebuild-rollups", help="recompute the statistics' daily roll-up")
+    sub.add_parser("rebuild-rollups", help="recompute the statistics' roll-ups")
     imp = sub.add_parser(
         "import-district",
         help="load or update the district's orgs, grids and categories from a JSON file",

@@ -303,6 +303,9 @@ async def main() -> None:
         help="measure this existing database (one --keep kept) instead of loading a new one; "
         "it is migrated to head first (a new revision's backfill runs) and never dropped",
     )
+    parser.add_argument(
+        "--name", help="name of the database to create (default cy_stats_bench_<random>)"
+    )
     args = parser.parse_args()
     if args.database:
         from backend.db.migrate import upgrade_head as upgrade
@@ -321,7 +324,7 @@ async def main() -> None:
     from backend.db.migrate import upgrade_head
     from backend.orgs.seed import seed_demo
 
-    name = f"cy_stats_bench_{uuid.uuid4().hex[:8]}"
+    name = args.name or f"cy_stats_bench_{uuid.uuid4().hex[:8]}"
     admin_dsn = args.server.replace("postgresql+asyncpg://", "postgresql://") + "/postgres"
     url = f"{args.server}/{name}"
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
@@ -16,6 +17,7 @@ from sqlalchemy.sql.elements import True_
 
 from backend.db.models import Event, EventAssignment, Org, TimelineEntry
 from backend.errors import ProblemError
+from backend.stats.rollup_reads import assessment_rolled
 from backend.stats.scope import Window, rate
 from schemas.stats import AssessmentOut, AssessmentRow
 
@@ -76,64 +78,14 @@ def rank_rows(rows: list[AssessmentRow]) -> None:
 async def assessment(
     session: AsyncSession, *, scope: ColumnElement[bool], month: str, window: Window
 ) -> AssessmentOut:
-    a, t = EventAssignment, TimelineEntry
-    where = and_(scope, window.clause(a.assigned_at))
-    # The assignment whose handling the event's handled_at / due_at describe: the current
-    # one, or the one the case was closed under. Returned ones were not handled by this org.
-    finished_here = or_(a.ended_at.is_(None), a.end_reason == "closed")
-    handled_due = and_(finished_here, Event.handled_at.is_not(None), Event.due_at.is_not(None))
-    on_time = and_(handled_due, Event.handled_at <= Event.due_at)
-    # Satisfaction (the event's latest visit, kept on the event by backend/stats/wiring.py)
-    # belongs to the org the case was closed under.
-    closed_sat = case((a.end_reason == "closed", Event.satisfaction), else_=None)
-    base = (
-        await session.execute(
-            select(
-                a.org_id,
-                func.count(),
-                func.sum(case((a.end_reason == "returned", 1), else_=0)),
-                func.sum(case((handled_due, 1), else_=0)),
-                func.sum(case((on_time, 1), else_=0)),
-                func.sum(closed_sat),
-                func.count(closed_sat),
-            )
-            .join(Event, Event.id == a.event_id)
-            .where(where)
-            .group_by(a.org_id)
-        )
-    ).all()
-
-    # Reports and failed verifications written while the assignment ran (rework = 返工).
-    # ``t.at >= window.start`` follows from ``t.at >= assigned_at``; it lets the database
-    # read only the entries since the month began, from ix_event_timeline_rework
-    # (action, at, event_id, to_status) without touching the rows. A failed verification is
-    # the verify that sends the case back to handling (the action writes ``passed: false``
-    # and that transition together).
-    during = and_(
-        t.event_id == a.event_id,
-        t.at >= a.assigned_at,
-        or_(a.ended_at.is_(None), t.at <= a.ended_at),
-        t.action.in_(("report", "verify")),
-        t.at >= window.start,
-    )
-    failed = and_(t.action == "verify", t.to_status == "handling")
-    rework_q = (
-        select(
-            a.org_id,
-            func.sum(case((t.action == "report", 1), else_=0)),
-            func.sum(case((failed, 1), else_=0)),
-        )
-        .select_from(a)
-        .join(t, during)
-        .where(where)
-        .group_by(a.org_id)
-    )
-    if not isinstance(scope, True_):  # the event's street; district-wide needs no join
-        rework_q = rework_q.join(Event, Event.id == a.event_id)
-    rework = dict(
-        (org, (int(r or 0), int(f or 0))) for org, r, f in await session.execute(rework_q)
-    )
-
+    # On PostgreSQL the month's sums come from the assessment roll-up (backend/stats/
+    # rollup_reads.py); SQLite and other scopes read the assignments.
+    rolled = await assessment_rolled(session, scope, window, SHANGHAI)
+    if rolled is not None:
+        base = [r[:7] for r in rolled]
+        rework = {r[0]: (r[7], r[8]) for r in rolled}
+    else:
+        base, rework = await _raw(session, scope, window)
     orgs = {
         o.id: o
         for o in (
@@ -178,3 +130,70 @@ async def assessment(
     return AssessmentOut(
         month=month, from_=window.start, to=window.end, formula=FORMULA, items=rows
     )
+
+
+async def _raw(
+    session: AsyncSession, scope: ColumnElement[bool], window: Window
+) -> tuple[list[Any], dict[str, tuple[int, int]]]:
+    """Per org: (org, received, returned, handled with due, on time, satisfaction sum,
+    visits), and (reports, failed verifications), read from the assignments."""
+    a, t = EventAssignment, TimelineEntry
+    where = and_(scope, window.clause(a.assigned_at))
+    # The assignment whose handling the event's handled_at / due_at describe: the current
+    # one, or the one the case was closed under. Returned ones were not handled by this org.
+    finished_here = or_(a.ended_at.is_(None), a.end_reason == "closed")
+    handled_due = and_(finished_here, Event.handled_at.is_not(None), Event.due_at.is_not(None))
+    on_time = and_(handled_due, Event.handled_at <= Event.due_at)
+    # Satisfaction (the event's latest visit, kept on the event by backend/stats/wiring.py)
+    # belongs to the org the case was closed under.
+    closed_sat = case((a.end_reason == "closed", Event.satisfaction), else_=None)
+    base = list(
+        (
+            await session.execute(
+                select(
+                    a.org_id,
+                    func.count(),
+                    func.sum(case((a.end_reason == "returned", 1), else_=0)),
+                    func.sum(case((handled_due, 1), else_=0)),
+                    func.sum(case((on_time, 1), else_=0)),
+                    func.sum(closed_sat),
+                    func.count(closed_sat),
+                )
+                .join(Event, Event.id == a.event_id)
+                .where(where)
+                .group_by(a.org_id)
+            )
+        ).all()
+    )
+
+    # Reports and failed verifications written while the assignment ran (rework = 返工).
+    # ``t.at >= window.start`` follows from ``t.at >= assigned_at``; it lets the database
+    # read only the entries since the month began, from ix_event_timeline_rework
+    # (action, at, event_id, to_status) without touching the rows. A failed verification is
+    # the verify that sends the case back to handling (the action writes ``passed: false``
+    # and that transition together).
+    during = and_(
+        t.event_id == a.event_id,
+        t.at >= a.assigned_at,
+        or_(a.ended_at.is_(None), t.at <= a.ended_at),
+        t.action.in_(("report", "verify")),
+        t.at >= window.start,
+    )
+    failed = and_(t.action == "verify", t.to_status == "handling")
+    rework_q = (
+        select(
+            a.org_id,
+            func.sum(case((t.action == "report", 1), else_=0)),
+            func.sum(case((failed, 1), else_=0)),
+        )
+        .select_from(a)
+        .join(t, during)
+        .where(where)
+        .group_by(a.org_id)
+    )
+    if not isinstance(scope, True_):  # the event's street; district-wide needs no join
+        rework_q = rework_q.join(Event, Event.id == a.event_id)
+    rework = dict(
+        (org, (int(r or 0), int(f or 0))) for org, r, f in await session.execute(rework_q)
+    )
+    return base, rework

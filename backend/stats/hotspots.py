@@ -6,6 +6,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend.db.models import Event, EventAssignment, Org
+from backend.stats.rollup_reads import spots_rolled
 from backend.stats.scope import Window
 from backend.stats.service import category_names, org_names
 from schemas.stats import (
@@ -33,17 +34,23 @@ async def hotspots(
     names = await category_names(session)
 
     # A merged event is the same problem reported twice, not the problem coming back.
-    n = func.count().label("n")
-    recurring_rows = (
-        await session.execute(
-            select(Event.grid_id, Event.category_code, n)
-            .where(where, Event.status != "merged")
-            .group_by(Event.grid_id, Event.category_code)
-            .having(func.count() >= min_count)
-            .order_by(n.desc(), Event.grid_id, Event.category_code)
-            .limit(MAX_RECURRING)
-        )
-    ).all()
+    # On PostgreSQL the whole days are read from the spot roll-up (backend/stats/
+    # rollup_reads.py); SQLite and other scopes count the window's events.
+    rolled = await spots_rolled(session, scope, window, min_count=min_count, limit=MAX_RECURRING)
+    recurring_rows, total = rolled if rolled is not None else (None, None)
+    if recurring_rows is None:
+        n = func.count().label("n")
+        recurring_rows = [
+            (g, c, k)
+            for g, c, k in await session.execute(
+                select(Event.grid_id, Event.category_code, n)
+                .where(where, Event.status != "merged")
+                .group_by(Event.grid_id, Event.category_code)
+                .having(func.count() >= min_count)
+                .order_by(n.desc(), Event.grid_id, Event.category_code)
+                .limit(MAX_RECURRING)
+            )
+        ]
     grids = {
         g.id: g
         for g in (
@@ -70,7 +77,8 @@ async def hotspots(
     # 多跨 is a column of the event (backend/stats/wiring.py): the count is an index-only
     # scan of the window, the items the newest few; only those few read their assignments.
     crossed = and_(where, Event.cross_department.is_(True))
-    total = await session.scalar(select(func.count()).where(crossed))
+    if total is None:
+        total = await session.scalar(select(func.count()).where(crossed))
     events = list(
         (
             await session.execute(

@@ -24,10 +24,19 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression, BindParameter, True_
 
 from backend.db.models import Event
+from backend.stats.rollup2_sql import REBUILD as REBUILD_SPOTS_AND_ASSESSMENT
 from backend.stats.rollup_sql import REBUILD
 from backend.stats.scope import Window
 
-__all__ = ["ROLLUP", "SUMS", "rebuild", "rollup_part", "rollup_scope", "whole_days"]
+__all__ = [
+    "ROLLUP",
+    "ROLLUP_TABLES",
+    "SUMS",
+    "rebuild",
+    "rollup_part",
+    "rollup_scope",
+    "whole_days",
+]
 
 SUMS = ("n", "hd", "ot", "hs", "hn", "ss", "sn")
 ROLLUP = table(
@@ -78,13 +87,27 @@ def rollup_part(scope: str, days: tuple[datetime, datetime]) -> Select[Any]:
     )
 
 
-async def rebuild(session: AsyncSession) -> int | None:
-    """Recompute the roll-up from the events (``chengyun rebuild-rollups``; the bench after
-    a COPY load that bypassed the trigger). Writers wait while it runs, so no event changes
-    between the scan and the trigger taking over again. None on SQLite (no roll-up)."""
+ROLLUP_TABLES = (
+    "event_day_rollups",
+    "event_spot_rollups",
+    "assignment_day_rollups",
+    "assignment_event_terms",
+)
+
+
+async def rebuild(session: AsyncSession) -> dict[str, int] | None:
+    """Recompute every roll-up from the events, assignments and timeline (``chengyun
+    rebuild-rollups``; the bench after a COPY load that bypassed the triggers). Writers
+    wait while it runs, so nothing changes between the scan and the triggers taking over
+    again. Rows per table; None on SQLite (no roll-up)."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    await session.execute(text("LOCK TABLE events IN SHARE ROW EXCLUSIVE MODE"))
-    for statement in REBUILD:
+    await session.execute(
+        text("LOCK TABLE events, event_assignments, event_timeline IN SHARE ROW EXCLUSIVE MODE")
+    )
+    for statement in (*REBUILD, *REBUILD_SPOTS_AND_ASSESSMENT):
         await session.execute(text(statement))
-    return int(await session.scalar(text("SELECT count(*) FROM event_day_rollups")) or 0)
+    return {
+        t: int(await session.scalar(text(f"SELECT count(*) FROM {t}")) or 0)  # noqa: S608
+        for t in ROLLUP_TABLES
+    }

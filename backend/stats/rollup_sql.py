@@ -63,6 +63,7 @@ _KEYS = """
     ) AS k(scope, dim, key)
 """
 
+
 def _side(var: str, sign: str, flag: str) -> str:
     """One side (old or new row) of a change: its contribution per key, signed."""
     # Our own constant SQL text, nothing from a request.

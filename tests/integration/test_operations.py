@@ -20,7 +20,7 @@ from backend.db.engine import Database
 from backend.db.migrate import upgrade_head
 from backend.db.models import User
 from backend.settings import DEMO_SECRET_KEY, Settings, SettingsError
-from backend.stats.rollup import ROLLUP
+from backend.stats.rollup import ROLLUP_TABLES
 from tests.conftest import PG_URL, _pg_admin_dsn, _pg_exec, running
 
 
@@ -33,9 +33,9 @@ async def _schema_diff(url: str) -> list[Any]:
             )
     finally:
         await engine.dispose()
-    # The daily roll-up (PostgreSQL only) is kept by its trigger, not by a model, so the
-    # models do not name it (backend/stats/rollup.py says why): it is the one table there.
-    return [d for d in diff if not (d[0] == "remove_table" and d[1].name == ROLLUP.name)]
+    # The statistics' roll-ups (PostgreSQL only) are kept by their triggers, not by models,
+    # so the models do not name them (backend/stats/rollup.py says why): the tables there.
+    return [d for d in diff if not (d[0] == "remove_table" and d[1].name in ROLLUP_TABLES)]
 
 
 async def test_migrating_an_empty_sqlite_database_gives_the_models(tmp_path: Path) -> None:
@@ -255,10 +255,10 @@ def test_a_schema_ahead_of_the_code_is_not_reported_missing() -> None:
     from backend.db.migrate import missing_revisions
 
     everything = missing_revisions(None)  # no alembic_version table: every head
-    assert "rooms_0001" in everything and "stats_0003" in everything
+    assert "rooms_0001" in everything and "stats_0004" in everything
     assert missing_revisions(everything) == []
     assert missing_revisions(["0001"]) == everything
-    behind = [h for h in everything if h != "stats_0003"] + ["stats_0002"]
-    assert missing_revisions(behind) == ["stats_0003"]
+    behind = [h for h in everything if h != "stats_0004"] + ["stats_0003"]
+    assert missing_revisions(behind) == ["stats_0004"]
     # A revision this release does not know: a newer release migrated (rolling upgrade).
     assert missing_revisions([*everything, "rooms_0002_from_the_future"]) == []
