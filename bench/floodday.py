@@ -866,8 +866,6 @@ def main(argv: list[str] | None = None) -> int:
     cleanup: list[Any] = []
     try:
         env: dict[str, str] = {
-            "CHENGYUN_PUSH_SENDER": "fcm",
-            "CHENGYUN_FCM_CREDENTIALS": "flood-fake",
             # A fixed key, as production has: tokens outlive a restart.
             "CHENGYUN_SECRET_KEY": "flood-day-" + uuid.uuid4().hex,
             "CHENGYUN_WS_SEND_RATE": "1000",
@@ -875,7 +873,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         fcm = FakeFcmProcess(work, sim_cpus)
         cleanup.append(fcm.stop)
-        env["FLOOD_FCM_URL"] = fcm.url
+        env.update(fcm.env())
         args.cluster = args.redis = args.moto = None
         if args.shape == "scaled":
             from tests.integration.private_services import PrivateCluster, PrivateRedis
