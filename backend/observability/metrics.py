@@ -7,6 +7,7 @@ scrape time, so nothing has to be kept in step.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from backend.db.models import PushDelivery
 from backend.db.models.citylink import CityOutbox
+from backend.observability.looplag import LAG_BUCKETS, LoopLagProbe
 
 if TYPE_CHECKING:
     from backend.context import AppContext
@@ -39,6 +41,12 @@ class _ScrapeCollector(Collector):
         sockets = GaugeMetricFamily("chengyun_ws_connections", "Open WebSocket connections.")
         sockets.add_metric([], ctx.rooms.hub.open_sockets)
         yield sockets
+
+        process = GaugeMetricFamily(
+            "chengyun_process", "The process that answered this scrape.", labels=["pid"]
+        )
+        process.add_metric([str(os.getpid())], 1)
+        yield process
 
         writes = CounterMetricFamily(
             "chengyun_ws_direct_writes",
@@ -107,6 +115,12 @@ class AppMetrics:
             buckets=_FANOUT_BUCKETS,
             registry=self.registry,
         )
+        self.loop_lag = Histogram(
+            "chengyun_event_loop_lag_seconds",
+            "How late a periodic 50 ms timer of this process ran: the event loop's stalls.",
+            buckets=LAG_BUCKETS,
+            registry=self.registry,
+        )
         self.push_results = Counter(
             "chengyun_push_results",
             "Push deliveries recorded by the relay, by outcome.",
@@ -166,4 +180,7 @@ def install(ctx: AppContext) -> AppMetrics:
     ctx.metrics = metrics
     ctx.rooms.hub.fanout_observer = metrics.observe_fanout
     ctx.push_relay.on_result = metrics.count_push_result
+    probe = LoopLagProbe(metrics.loop_lag.observe)
+    ctx.on_startup.append(probe.start)
+    ctx.on_shutdown.append(probe.stop)
     return metrics
