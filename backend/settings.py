@@ -134,6 +134,7 @@ class Settings:
     city_secret: str | None = None
     city_inbound_secret: str | None = None
     city_relay_seconds: int = 10
+    city_lease_seconds: int = 60  # a claimed row's lease (longer than a send's 10 s timeout)
     # The H5 pages' map (backend/pages): unset = vector data only, no request to any other
     # host; set = a Leaflet tile template (https://{s}.tiles.example/{z}/{x}/{y}.png),
     # allowed by the pages' Content-Security-Policy.
@@ -223,6 +224,7 @@ class Settings:
             city_secret=env.get("CHENGYUN_CITY_SECRET") or None,
             city_inbound_secret=env.get("CHENGYUN_CITY_INBOUND_SECRET") or None,
             city_relay_seconds=_int(env, "CHENGYUN_CITY_RELAY_SECONDS", 10, minimum=1),
+            city_lease_seconds=_int(env, "CHENGYUN_CITY_LEASE_SECONDS", 60, minimum=15),
             map_tile_url=env.get("CHENGYUN_MAP_TILE_URL") or None,
             map_attribution=env.get("CHENGYUN_MAP_ATTRIBUTION") or None,
         )
