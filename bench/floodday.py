@@ -20,16 +20,25 @@ the report's street accepts and dispatches it within a minute, a handler of the 
 department starts it and reports back with a photo, the reporting grid worker verifies;
 at ``--incident-at`` an incident is declared and its room filled to ``--room-members``
 users, ``--messages-per-second`` messages and an instruction to ``--targets`` users each
-minute, which their phones acknowledge; every notification is pushed through the fake FCM
-over HTTP/2 on loopback; the officials read the overview and the map every 30 s.
+minute, which their phones acknowledge; every notification is pushed to each device of its
+user (one per phone) through the fake FCM over HTTP/2 on loopback (the server reaches it
+through CHENGYUN_FCM_ENDPOINT and a service-account file, as production would a gateway);
+at ``--push-burst-at`` instructions to every room member make ``--push-burst`` pushes at
+once, timed until the fake FCM has them all, with the server's event-loop lag read from
+its ``/metrics`` (per worker); every report goes to a fake city platform through the
+city-link relay; the officials read the overview and the map every 30 s. ``--grids N``
+keeps a small population (the grid workers of N grids, every other role).
 
 Faults, each at its minute: ``--kill-at`` (kill -9 of the server, of one worker in the
 scaled shape; restarted), ``--pg-restart-at``, ``--redis-restart-at`` (stopped for
 ``--outage-seconds``), ``--media-outage-at`` (S3 on a moto server, stopped for 30 s).
 
-At the end the ledger (everything the simulator was told was accepted) is compared with
-the database, read through the API, and with what each phone received. Prints figures;
-exits 1 when anything was lost or doubled.
+After each fault: seconds until the first 2xx, until every socket is back and
+resubscribed, and until the push and city relays have delivered what was accepted before
+the repair. At the end the ledger (everything the simulator was told was accepted) is
+compared with the database, read through the API, with the fake FCM and the fake city, and
+with what each phone received. A push sent again only because FCM's answer was lost in a
+fault is counted apart. Prints figures; exits 1 when anything was lost or doubled.
 """
 
 from __future__ import annotations
