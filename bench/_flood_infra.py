@@ -92,8 +92,12 @@ class FakeFcmProcess:
 
 class Moto:
     def __init__(self) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer
 
+        # werkzeug's access log (a line per S3 request) costs the simulator's core.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._cls = ThreadedMotoServer
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
