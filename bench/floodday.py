@@ -1007,8 +1007,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--lease-seconds",
         type=int,
-        default=30,
-        help="the server's push and city-link leases (a killed send's; the city's at least 15)",
+        default=60,
+        help="the server's push and city-link leases (a killed send's; the city's at least 15)."
+        " Keep it above the FCM sender's 30 s timeout: a send slower than the lease is claimed"
+        " and sent again by another relay",
     )
     return p.parse_args(argv)
 
