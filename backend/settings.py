@@ -65,6 +65,9 @@ class Settings:
     push_sender: str = "log"
     fcm_credentials_file: str | None = None
     fcm_project_id: str | None = None
+    # Where FCM's HTTP v1 API is (unset: https://fcm.googleapis.com): a gateway, or a fake
+    # FCM on loopback for a drill. http:// is spoken as HTTP/2 with prior knowledge.
+    fcm_endpoint: str | None = None
     # The push outbox relay (backend/notify/relay.py): deliveries per claim, attempts
     # before giving up, the claim lease (longer than a batch takes), concurrent loops.
     # Small batches in several workers: the relay's per-batch bookkeeping runs on the event
@@ -134,6 +137,7 @@ class Settings:
     city_secret: str | None = None
     city_inbound_secret: str | None = None
     city_relay_seconds: int = 10
+    city_lease_seconds: int = 60  # a claimed row's lease (longer than a send's 10 s timeout)
     # The H5 pages' map (backend/pages): unset = vector data only, no request to any other
     # host; set = a Leaflet tile template (https://{s}.tiles.example/{z}/{x}/{y}.png),
     # allowed by the pages' Content-Security-Policy.
@@ -181,6 +185,7 @@ class Settings:
             push_sender=push_sender,
             fcm_credentials_file=env.get("CHENGYUN_FCM_CREDENTIALS") or None,
             fcm_project_id=env.get("CHENGYUN_FCM_PROJECT_ID") or None,
+            fcm_endpoint=env.get("CHENGYUN_FCM_ENDPOINT") or None,
             push_batch_size=_int(env, "CHENGYUN_PUSH_BATCH_SIZE", 50, minimum=1),
             push_max_attempts=_int(env, "CHENGYUN_PUSH_MAX_ATTEMPTS", 8, minimum=1),
             push_lease_seconds=_int(env, "CHENGYUN_PUSH_LEASE_SECONDS", 120, minimum=10),
@@ -223,6 +228,7 @@ class Settings:
             city_secret=env.get("CHENGYUN_CITY_SECRET") or None,
             city_inbound_secret=env.get("CHENGYUN_CITY_INBOUND_SECRET") or None,
             city_relay_seconds=_int(env, "CHENGYUN_CITY_RELAY_SECONDS", 10, minimum=1),
+            city_lease_seconds=_int(env, "CHENGYUN_CITY_LEASE_SECONDS", 60, minimum=15),
             map_tile_url=env.get("CHENGYUN_MAP_TILE_URL") or None,
             map_attribution=env.get("CHENGYUN_MAP_ATTRIBUTION") or None,
         )
@@ -246,5 +252,7 @@ class Settings:
             raise SettingsError("CHENGYUN_CITY_ENDPOINT needs CHENGYUN_CITY_SECRET to sign with")
         if self.map_tile_url and not re.fullmatch(r"https?://[^/\s'\";]+/\S*", self.map_tile_url):
             raise SettingsError("CHENGYUN_MAP_TILE_URL must be an http(s) URL template")
+        if self.fcm_endpoint and not re.fullmatch(r"https?://[^/\s?#]+/?", self.fcm_endpoint):
+            raise SettingsError("CHENGYUN_FCM_ENDPOINT must be an http(s) origin, no path")
         if self.push_sender == "fcm" and not self.fcm_credentials_file:
             raise SettingsError("CHENGYUN_PUSH_SENDER=fcm needs CHENGYUN_FCM_CREDENTIALS")

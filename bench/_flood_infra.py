@@ -1,9 +1,9 @@
 """The flood-day simulator's processes: ``chengyun serve`` pinned to its core (one process,
 or ``--workers 2`` behind one port), the private PostgreSQL / redis-server it may restart
 (tests/integration/private_services.py), a moto S3 server it may stop, and the fake FCM in
-a child process of its own, to which the server's FCM sender is pointed by a
-``sitecustomize`` shim (``chengyun serve`` has no FCM endpoint setting: the shim swaps the
-sender's options for the fake's in every server process, workers included)."""
+a child process of its own, to which the server's FCM sender is pointed as production
+points it anywhere: ``CHENGYUN_FCM_ENDPOINT`` and a service-account file
+(``CHENGYUN_FCM_CREDENTIALS``) whose token_uri is the fake's OAuth endpoint."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,27 +22,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 CHENGYUN = str(Path(sys.executable).with_name("chengyun"))
 
-SHIM = """
-import os
-if os.environ.get("FLOOD_FCM_URL"):
-    import push
-    import push.factory as _factory
-    _orig = _factory.build_sender
-
-    def build_sender(kind, **options):
-        if kind == "fcm":
-            from push.fake_fcm import StaticTokenCredential
-            options = {
-                "credentials": StaticTokenCredential("flood-token"),
-                "project_id": "flood",
-                "base_url": os.environ["FLOOD_FCM_URL"],
-                "http1": False,
-            }
-        return _orig(kind, **options)
-
-    _factory.build_sender = build_sender
-    push.build_sender = build_sender
-"""
 
 
 def free_port() -> int:
@@ -89,6 +67,18 @@ class FakeFcmProcess:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def credentials(self) -> Path:
+        """The service-account file the fake wrote (its token_uri is the fake's)."""
+        return self.out.with_name("fcm-service-account.json")
+
+    def env(self) -> dict[str, str]:
+        return {
+            "CHENGYUN_PUSH_SENDER": "fcm",
+            "CHENGYUN_FCM_ENDPOINT": self.url,
+            "CHENGYUN_FCM_CREDENTIALS": str(self.credentials),
+        }
+
     def received(self) -> list[dict[str, Any]]:
         try:
             return list(json.loads(self.out.read_text()))
@@ -102,8 +92,12 @@ class FakeFcmProcess:
 
 class Moto:
     def __init__(self) -> None:
+        import logging
+
         from moto.server import ThreadedMotoServer
 
+        # werkzeug's access log (a line per S3 request) costs the simulator's core.
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._cls = ThreadedMotoServer
         self.server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         self.server.start()
@@ -146,11 +140,9 @@ class Server:
     ) -> None:
         self.workdir, self.workers, self.cpus = workdir, workers, cpus
         self.port = free_port()
-        shim = Path(tempfile.mkdtemp(prefix="flood-shim-", dir=workdir))
-        (shim / "sitecustomize.py").write_text(SHIM)
         self.env = {
             **os.environ,
-            "PYTHONPATH": f"{shim}:{ROOT}",
+            "PYTHONPATH": str(ROOT),
             "CHENGYUN_ENV": "development",
             "CHENGYUN_DATA_DIR": str(workdir / "data"),
             "CHENGYUN_PASSWORD_PROFILE": "fast",

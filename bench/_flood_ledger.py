@@ -7,6 +7,7 @@ import itertools
 import statistics
 import time
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,18 @@ class Fault:
     interrupted: int = 0
     note: str = ""
     t0: float = 0.0  # the run's start, for printing
+    wall_at: float = 0.0  # time.time() of `at` and `repaired` (the fake FCM's clock)
+    wall_repaired: float = 0.0
+    city_caught: float | None = None  # the relays caught up with what was accepted before
+    push_caught: float | None = None
+
+    def lost_answer_window(self, lease: float) -> tuple[float, float]:
+        """Wall times in which FCM may have taken a push whose answer the server never
+        recorded: a send in flight when the process died or its database went away (the
+        lease then sends it again)."""
+        if self.name not in {"kill -9", "PostgreSQL restart"}:
+            return (0.0, 0.0)
+        return (self.wall_at - lease - 30.0, self.wall_repaired)
 
     def window(self) -> tuple[float, float]:
         end = max(self.repaired, self.sockets_back or 0.0, self.retry_answered) + 5.0
@@ -42,6 +55,7 @@ class Ledger:
     reports: dict[str, str] = field(default_factory=dict)
     report_repeats: Counter[str] = field(default_factory=Counter)
     report_doubled: list[str] = field(default_factory=list)
+    report_at: dict[str, float] = field(default_factory=dict)  # key -> monotonic, answered
     # (event id, action) accepted
     actions: list[tuple[str, str]] = field(default_factory=list)
     # room messages: client_msg_id -> seq
@@ -54,6 +68,7 @@ class Ledger:
     phone_seqs: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     phone_first_seq: dict[int, int] = field(default_factory=dict)
     notes_on_socket: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    note_seen: dict[tuple[str, str], float] = field(default_factory=dict)  # first, monotonic
     delivery: list[float] = field(default_factory=list)  # seconds, send -> phone
     # route -> [(monotonic start, seconds, status)]
     calls: dict[str, list[tuple[float, float, int]]] = field(
@@ -102,22 +117,53 @@ def phone_order(ledger: Ledger) -> tuple[int, int, int]:
 
 
 def check_pushes(
-    pushes: list[dict[str, Any]], notes: dict[str, list[str]], token_of: dict[str, str]
+    pushes: list[dict[str, Any]],
+    notes: dict[str, list[str]],
+    tokens_of: dict[str, list[str]],
+    outages: Sequence[tuple[float, float]] = (),
 ) -> dict[str, int]:
-    """Each stored notification of a user with a device: one push to that device."""
-    by_note: Counter[tuple[str, str]] = Counter(
-        (str(p["token"]), str(p["notification_id"])) for p in pushes
-    )
-    expected = {(token_of[u], n) for u, ids in notes.items() if u in token_of for n in ids}
-    lost = sum(1 for k in expected if k not in by_note)
-    doubled = sum(c - 1 for k, c in by_note.items() if c > 1)
-    unknown = sum(1 for k in by_note if k not in expected)
+    """Each stored notification of a user: one push to each of the user's devices. A push
+    that came again after its first copy reached FCM inside a fault's lost-answer window
+    (``Fault.lost_answer_window``) is counted apart (``answer_lost``): FCM took it, the
+    server never heard, the lease sent it again; any other copy is ``doubled``."""
+    first: dict[tuple[str, str], float] = {}
+    copies: Counter[tuple[str, str]] = Counter()
+    for p in pushes:
+        k = (str(p["token"]), str(p["notification_id"]))
+        copies[k] += 1
+        first.setdefault(k, float(p.get("at", 0.0)))
+    expected = {(t, n) for u, ids in notes.items() for t in tokens_of.get(u, ()) for n in ids}
+    lost = sum(1 for k in expected if k not in copies)
+    doubled = answer_lost = 0
+    for k, c in copies.items():
+        if c > 1:
+            if any(a <= first[k] <= b for a, b in outages):
+                answer_lost += c - 1
+            else:
+                doubled += c - 1
     return {
         "expected": len(expected),
         "pushed": len(pushes),
         "lost": lost,
         "doubled": doubled,
-        "unknown": unknown,
+        "answer_lost": answer_lost,
+        "unknown": sum(1 for k in copies if k not in expected),
+    }
+
+
+def check_city(city: Any, event_ids: Any) -> dict[str, int]:
+    """Each accepted report's event.created at the fake city once: by the body's ``id``
+    (its de-duplication key) a redelivery is counted apart; two ids for one event are a
+    second message, ``doubled``."""
+    by_event = city.created_by_event()
+    ids = Counter(b["id"] for b in city.received if b.get("kind") == "event.created")
+    wanted = set(event_ids)
+    return {
+        "expected": len(wanted),
+        "delivered": sum(ids.values()),
+        "lost": sum(1 for e in wanted if e not in by_event),
+        "doubled": sum(len(v) - 1 for v in by_event.values() if len(v) > 1),
+        "redelivered": sum(c - 1 for c in ids.values() if c > 1),
     }
 
 
@@ -138,6 +184,7 @@ def fault_lines(faults: list[Fault]) -> list[str]:
             f"{f.name} at +{f.at - f.t0:.0f} s ({f.note}): back after {f.repaired - f.at:.1f} s; "
             f"from then: first 2xx {rel(f.first_ok)}, every socket back and resubscribed "
             f"{rel(f.sockets_back)}, last of {f.interrupted} interrupted requests answered "
-            f"{rel(f.retry_answered if f.interrupted else None)}"
+            f"{rel(f.retry_answered if f.interrupted else None)}; relays caught up with what "
+            f"was accepted before: push {rel(f.push_caught)}, city {rel(f.city_caught)}"
         )
     return out

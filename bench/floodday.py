@@ -20,16 +20,25 @@ the report's street accepts and dispatches it within a minute, a handler of the 
 department starts it and reports back with a photo, the reporting grid worker verifies;
 at ``--incident-at`` an incident is declared and its room filled to ``--room-members``
 users, ``--messages-per-second`` messages and an instruction to ``--targets`` users each
-minute, which their phones acknowledge; every notification is pushed through the fake FCM
-over HTTP/2 on loopback; the officials read the overview and the map every 30 s.
+minute, which their phones acknowledge; every notification is pushed to each device of its
+user (one per phone) through the fake FCM over HTTP/2 on loopback (the server reaches it
+through CHENGYUN_FCM_ENDPOINT and a service-account file, as production would a gateway);
+at ``--push-burst-at`` instructions to every room member make ``--push-burst`` pushes at
+once, timed until the fake FCM has them all, with the server's event-loop lag read from
+its ``/metrics`` (per worker); every report goes to a fake city platform through the
+city-link relay; the officials read the overview and the map every 30 s. ``--grids N``
+keeps a small population (the grid workers of N grids, every other role).
 
 Faults, each at its minute: ``--kill-at`` (kill -9 of the server, of one worker in the
 scaled shape; restarted), ``--pg-restart-at``, ``--redis-restart-at`` (stopped for
 ``--outage-seconds``), ``--media-outage-at`` (S3 on a moto server, stopped for 30 s).
 
-At the end the ledger (everything the simulator was told was accepted) is compared with
-the database, read through the API, and with what each phone received. Prints figures;
-exits 1 when anything was lost or doubled.
+After each fault: seconds until the first 2xx, until every socket is back and
+resubscribed, and until the push and city relays have delivered what was accepted before
+the repair. At the end the ledger (everything the simulator was told was accepted) is
+compared with the database, read through the API, with the fake FCM and the fake city, and
+with what each phone received. A push sent again only because FCM's answer was lost in a
+fault is counted apart. Prints figures; exits 1 when anything was lost or doubled.
 """
 
 from __future__ import annotations
@@ -63,6 +72,7 @@ from bench._flood_infra import FakeFcmProcess, Moto, Server  # noqa: E402
 from bench._flood_ledger import (  # noqa: E402
     Fault,
     Ledger,
+    check_city,
     check_pushes,
     fault_lines,
     pct,
@@ -70,6 +80,7 @@ from bench._flood_ledger import (  # noqa: E402
     print_block,
     route_table,
 )
+from bench._flood_probe import FakeCity, lag_between, scrape  # noqa: E402
 
 PASSWORD = "chengyun-demo"
 PHOTOS = sorted((ROOT / "tests/data/photos/phones").iterdir())
@@ -89,8 +100,10 @@ class Phone:
 
 
 class Sim:
-    def __init__(self, args: argparse.Namespace, server: Server, fcm: FakeFcmProcess) -> None:
-        self.args, self.server, self.fcm = args, server, fcm
+    def __init__(
+        self, args: argparse.Namespace, server: Server, fcm: FakeFcmProcess, city: FakeCity
+    ) -> None:
+        self.args, self.server, self.fcm, self.city = args, server, fcm, city
         self.base = f"http://127.0.0.1:{server.port}/api/v1"
         self.ws_url = f"ws://127.0.0.1:{server.port}/api/v1/ws"
         self.http = httpx.AsyncClient(
@@ -109,7 +122,12 @@ class Sim:
         self.room_id: str | None = None
         self.tag = uuid.uuid4().hex[:8]
         self.lags: list[float] = []
+        self.metrics_at_start: dict[str, str] = {}
+        self.burst_lines: list[str] = []
+        self.room_members: list[str] = []
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.watchers: set[asyncio.Task[Any]] = set()
+        self.stopped = asyncio.Event()  # set when the load ends
         self.media_cache: dict[tuple[str, int], str] = {}
 
     # -- HTTP with the phone's retries ------------------------------------------------
@@ -184,6 +202,14 @@ class Sim:
                 pass
             await asyncio.sleep(0.5)
 
+    async def pause(self, seconds: float) -> None:
+        """A phone user's think time, cut short when the load ends (the next step sees
+        ``self.running`` false and stops)."""
+        try:
+            await asyncio.wait_for(self.stopped.wait(), seconds)
+        except TimeoutError:
+            pass
+
     def spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
         self.tasks.add(task)
@@ -198,7 +224,15 @@ class Sim:
 
         d = demo()
         self.demo = d
-        names = [u.username for u in d.users if u.role != "admin"]
+        # --grids N: reports from the first N grids only, and of the grid workers only
+        # theirs take part (every street, department and district user still does).
+        self.grids = d.grids[: self.args.grids] if self.args.grids else list(d.grids)
+        codes = {g.code for g in self.grids}
+        names = [
+            u.username
+            for u in d.users
+            if u.role != "admin" and (u.role != "grid_worker" or u.org_code in codes)
+        ]
         sem = asyncio.Semaphore(16)
 
         async def one(name: str) -> None:
@@ -213,23 +247,30 @@ class Sim:
             code: self.users[us[0]]["org"]["id"] for code, us in self.by_org.items() if us
         }
         self.grid_seq = {g.code: i for i, g in enumerate(d.grids, start=1)}
-        # Devices: one FCM token per user (pushes are counted per user's device).
-        self.token_of = {u: f"flood-{self.tag}-{u}" for u in names}
+        order = itertools.cycle(names)
+        for n in range(self.args.phones):
+            self.phones.append(Phone(n, self.users[next(order)]))
+        # Devices: one FCM token per phone, and one for each user without a phone; a
+        # notification is pushed to every device of its user.
+        self.tokens_of: dict[str, list[str]] = defaultdict(list)
+        for p in self.phones:
+            self.tokens_of[p.user["username"]].append(f"flood-{self.tag}-p{p.n}")
+        for name in names:
+            if not self.tokens_of[name]:
+                self.tokens_of[name].append(f"flood-{self.tag}-{name}")
 
-        async def device(name: str) -> None:
+        async def device(name: str, token: str) -> None:
             async with sem:
                 await self.call(
                     "POST /devices",
                     "POST",
                     "/devices",
                     name,
-                    json={"token": self.token_of[name], "platform": "android"},
+                    json={"token": token, "platform": "android"},
                 )
 
-        await asyncio.gather(*(device(n) for n in names))
-        order = itertools.cycle(names)
-        for n in range(self.args.phones):
-            self.phones.append(Phone(n, self.users[next(order)]))
+        await asyncio.gather(*(device(n, t) for n in names for t in self.tokens_of[n]))
+        self.devices_of_uid = {self.users[n]["id"]: len(self.tokens_of[n]) for n in names}
         seen: set[str] = set()
         for p in self.phones:
             p.primary = p.user["username"] not in seen
@@ -292,6 +333,9 @@ class Sim:
                 self.ledger.errors["subscribed recovered=false"] += 1
         elif op == "notification":
             self.ledger.notes_on_socket[p.user["id"]].add(frame["notification"]["id"])
+            self.ledger.note_seen.setdefault(
+                (p.user["id"], frame["notification"]["id"]), time.monotonic()
+            )
             p.wake.set()
 
     def in_fault(self) -> bool:
@@ -353,7 +397,7 @@ class Sim:
         return str(r.json()["id"])
 
     async def report(self, n: int) -> None:
-        grid = self.rng.choice(self.demo.grids)
+        grid = self.rng.choice(self.grids)
         workers = self.by_org.get(grid.code)
         if not workers:
             return
@@ -377,6 +421,7 @@ class Sim:
             return
         event_id = r.json()["id"]
         self.ledger.reports[key] = event_id
+        self.ledger.report_at[key] = time.monotonic()
         if self.rng.random() < self.args.retry_share:
             again = await self.call("POST /events", "POST", "/events", user, key=key, json=body)
             self.ledger.report_repeats[key] += 1
@@ -406,27 +451,27 @@ class Sim:
         dispatcher = self.by_org[street][self.rng.randrange(len(self.by_org[street]))]
         dept = cat.default_department
         handlers = self.by_org.get(dept) or []
-        await asyncio.sleep(self.rng.uniform(5, 50))
+        await self.pause(self.rng.uniform(5, 50))
         if not self.running or not await self.act(event_id, dispatcher, {"action": "accept"}):
             return
-        await asyncio.sleep(self.rng.uniform(1, 10))
+        await self.pause(self.rng.uniform(1, 10))
         if not self.running:
             return
         body = {"action": "dispatch", "org_id": self.org_id[dept]}
         if not handlers or not await self.act(event_id, dispatcher, body):
             return
         handler = handlers[0]
-        await asyncio.sleep(self.rng.uniform(10, 40))
+        await self.pause(self.rng.uniform(10, 40))
         if not self.running or not await self.act(event_id, handler, {"action": "start"}):
             return
-        await asyncio.sleep(self.rng.uniform(20, 60))
+        await self.pause(self.rng.uniform(20, 60))
         if not self.running:
             return
         photo = await self.upload(handler)
         done = {"action": "report", "note": "已处置", "media_ids": [photo] if photo else []}
         if not await self.act(event_id, handler, done):
             return
-        await asyncio.sleep(self.rng.uniform(10, 60))
+        await self.pause(self.rng.uniform(10, 60))
         if not self.running:
             return
         await self.act(event_id, reporter, {"action": "verify", "passed": True})
@@ -483,6 +528,7 @@ class Sim:
             )
         self.ledger.incident_members = sorted(have)  # told of the incident when declared
         members = [m["user_id"] for m in (await self._room(room, chief))["members"]]
+        self.room_members = members
         self.room_id = room
         for uid in members:
             for p in self.phones_of.get(uid, []):
@@ -588,12 +634,93 @@ class Sim:
         await self.watch_sockets(f)
 
     async def watch_sockets(self, f: Fault) -> None:
+        f.wall_at = time.time() - (time.monotonic() - f.at)
+        f.wall_repaired = time.time() - (time.monotonic() - f.repaired)
+        self.spawn_watch(self.watch_relays(f))
         await asyncio.sleep(0.5)
         while self.phones_on:
             if all(p.ready for p in self.phones):
                 f.sockets_back = time.monotonic()
                 return
             await asyncio.sleep(0.1)
+
+    def spawn_watch(self, coro: Any) -> None:
+        # Not in self.tasks: the load's end does not wait for (or cancel) a watcher.
+        task = asyncio.create_task(coro)
+        self.watchers.add(task)
+        task.add_done_callback(self.watchers.discard)
+
+    async def watch_relays(self, f: Fault) -> None:
+        """Seconds from the repair until the relays caught up with what was accepted
+        before it: every report answered by then at the fake city (event.created), every
+        notification a phone was shown by then pushed to each device of its user."""
+        by_uid = {self.users[u]["id"]: set(self.tokens_of[u]) for u in self.users}
+        while self.phones_on:
+            if f.city_caught is None:
+                at_city = self.city.created_by_event()
+                due = [
+                    eid
+                    for k, eid in self.ledger.reports.items()
+                    if self.ledger.report_at[k] <= f.repaired
+                ]
+                if all(eid in at_city for eid in due):
+                    f.city_caught = time.monotonic()
+            if f.push_caught is None:
+                pushed = {(str(x["token"]), str(x["notification_id"])) for x in self.fcm.received()}
+                due_notes = [k for k, at in self.ledger.note_seen.items() if at <= f.repaired]
+                if all((t, nid) in pushed for uid, nid in due_notes for t in by_uid.get(uid, ())):
+                    f.push_caught = time.monotonic()
+            if f.city_caught is not None and f.push_caught is not None:
+                return
+            await asyncio.sleep(1)
+
+    # -- the push burst ---------------------------------------------------------------
+    async def push_burst(self) -> None:
+        """At --push-burst-at: instructions to every member of the incident room, as many
+        as make --push-burst pushes (one per device of each target), sent at once; the
+        seconds until the fake FCM has all of them, and the server's loop lag meanwhile."""
+        if not self.args.push_burst or not await self.at_minute(self.args.push_burst_at):
+            return
+        while self.running and self.room_id is None:  # noqa: ASYNC110 - the incident's task
+            await asyncio.sleep(0.5)
+        if not self.running or self.room_id is None:
+            return
+        chief = "district01"
+        targets = [u for u in self.room_members if u != self.users[chief]["id"]][:200]
+        per_message = sum(self.devices_of_uid.get(u, 0) for u in targets)
+        if not per_message:
+            return
+        count = -(-self.args.push_burst // per_message)
+        workers = self.server.workers
+        before = await scrape(self.server.port, workers)
+        start = time.monotonic()
+        cids = [f"flood-{self.tag}-burst{i}" for i in range(count)]
+        bodies = [
+            {"client_msg_id": c, "kind": "instruction", "text": f"全员转移 {i}", "targets": targets}
+            for i, c in enumerate(cids)
+        ]
+        await asyncio.gather(*(self.send_message(self.room_id, chief, b) for b in bodies))
+        sent = time.monotonic()
+        seqs = {str(self.ledger.messages[c]) for c in cids if c in self.ledger.messages}
+        expected = per_message * len(seqs)
+        got = 0
+        while time.monotonic() - start < self.args.push_wait:
+            received = self.fcm.received()
+            got = sum(1 for x in received if x.get("kind") == "instruction" and x["seq"] in seqs)
+            if got >= expected:
+                break
+            await asyncio.sleep(0.5)
+        done = time.monotonic()
+        after = await scrape(self.server.port, workers)
+        self.burst_lines = [
+            f"{count} instructions to {len(targets)} members ({per_message} pushes each), "
+            f"accepted in {sent - start:.1f} s: {got} of {expected} pushes at the fake FCM "
+            f"{done - start:.1f} s after the first was sent "
+            f"({got / max(done - start, 1e-9):.0f} pushes/s)",
+            "server event-loop lag during the burst (GET /metrics, per worker scraped):",
+            *[f"  {line}" for line in lag_between(before, after)],
+        ]
+        print("  push burst: " + self.burst_lines[0], flush=True)
 
     # -- run ---------------------------------------------------------------------------
     async def lag_probe(self) -> None:
@@ -604,6 +731,7 @@ class Sim:
 
     async def run(self) -> int:
         await self.setup()
+        stamp("population logged in, devices registered")
         self.t0 = time.monotonic()
         cpu0 = self.server.sample_cpu()
         loops = [asyncio.create_task(self.phone_socket(p)) for p in self.phones]
@@ -614,6 +742,9 @@ class Sim:
         print(f"{len(self.phones)} phones connected in {connected_in:.1f} s", flush=True)
         self.t0 = time.monotonic()
         cpu0 = self.server.sample_cpu()
+        self.metrics_at_start = await scrape(self.server.port, self.server.workers)
+        self.burst_task = asyncio.create_task(self.push_burst())
+        loops.append(self.burst_task)
         work = [
             self.reports(),
             self.officials(),
@@ -635,6 +766,7 @@ class Sim:
         wall = time.monotonic() - self.t0
         cpu = self.server.sample_cpu() - cpu0
         self.running = False
+        self.stopped.set()
         # Let the in-flight work finish (lifecycles stop at their next step): on a starved
         # box a report sent in the last second may take long to be answered.
         for _ in range(int(self.args.drain_seconds * 10)):
@@ -644,12 +776,18 @@ class Sim:
         for t in list(self.tasks):
             t.cancel()
         drained = await self.drain()
+        # The burst's own wait, and each fault's relay catch-up, bounded by --push-wait.
+        await asyncio.wait([self.burst_task, *self.watchers], timeout=self.args.push_wait)
+        for t in list(self.watchers):
+            t.cancel()
+        self.metrics_at_end = await scrape(self.server.port, self.server.workers)
         self.phones_on = False
         for p in self.phones:
             p.wake.set()
         for t in loops:
             t.cancel()
         await asyncio.gather(*loops, return_exceptions=True)
+        stamp("load over, phones caught up")
         return await self.report_out(wall, cpu, drained)
 
     async def drain(self) -> float:
@@ -755,12 +893,17 @@ class Sim:
 
         await asyncio.gather(*(read_notes(n) for n in self.users))
         # The relay has its own pace: wait for it to catch up before counting pushes.
-        by_user = {self.users[u]["id"]: self.token_of[u] for u in self.users}
+        by_user = {self.users[u]["id"]: self.tokens_of[u] for u in self.users}
         caught = time.monotonic()
-        push = check_pushes(self.fcm.received(), notes, by_user)
+        outages = [f.lost_answer_window(self.args.lease_seconds) for f in self.faults]
+        push = check_pushes(self.fcm.received(), notes, by_user, outages)
         while push["lost"] and time.monotonic() - caught < self.args.push_wait:
             await asyncio.sleep(1)
-            push = check_pushes(self.fcm.received(), notes, by_user)
+            push = check_pushes(self.fcm.received(), notes, by_user, outages)
+        city = check_city(self.city, led.reports.values())
+        while city["lost"] and time.monotonic() - caught < self.args.push_wait:
+            await asyncio.sleep(1)
+            city = check_city(self.city, led.reports.values())
         push_tail = time.monotonic() - caught
 
         a = self.args
@@ -781,12 +924,15 @@ class Sim:
                 f"p50 {pct(led.delivery, 50) * 1000:.1f} ms "
                 f"p99 {pct(led.delivery, 99) * 1000:.1f} ms",
                 f"simulator event-loop lag p99 {pct(self.lags, 99) * 1000:.1f} ms "
-                "(the simulator keeping up; the server's own loop is not probed)",
+                "(the simulator keeping up)",
+                "server event-loop lag over the run (GET /metrics, per worker scraped):",
+                *[f"  {line}" for line in lag_between(self.metrics_at_start, self.metrics_at_end)],
                 f"server CPU share {cpu / wall:.1%} of one core ({cpu:.1f} s in {wall:.0f} s)",
                 f"server CPU per simulated phone-hour "
                 f"{cpu / (len(self.phones) * wall / 3600) * 1000:.1f} ms",
             ],
         )
+        print_block("push burst", self.burst_lines or ["none"])
         print_block("faults", fault_lines(self.faults) or ["none"])
         ledger_lines = [
             f"reports accepted {len(led.reports)} (repeated {sum(led.report_repeats.values())}):"
@@ -799,9 +945,13 @@ class Sim:
             f" lost {ack_lost}, doubled {ack_doubled}",
             f"notifications stored {sum(len(v) for v in notes.values())}: lost {note_lost}, "
             f"doubled {note_doubled}",
-            f"pushes {push['pushed']} for {push['expected']} notifications: lost {push['lost']}, "
-            f"doubled {push['doubled']} (counted apart, FCM answer lost to a kill), "
+            f"pushes {push['pushed']} for {push['expected']} (notification, device): "
+            f"lost {push['lost']}, doubled {push['doubled']}, sent again only because FCM's "
+            f"answer was lost in a fault {push['answer_lost']} (counted apart), "
             f"caught up {push_tail:.1f} s after the load stopped",
+            f"city link: {city['delivered']} deliveries for {city['expected']} reports "
+            f"(event.created): lost {city['lost']}, doubled {city['doubled']}, delivered "
+            f"again with the same id {city['redelivered']} (the city de-duplicates on it)",
         ]
         print_block("ledger", ledger_lines)
         if led.errors:
@@ -821,6 +971,9 @@ class Sim:
             + note_lost
             + note_doubled
             + push["lost"]
+            + push["doubled"]
+            + city["lost"]
+            + city["doubled"]
         )
         print(f"\nLEDGER {'OK' if problems == 0 else 'FAILED'}: {problems} lost or doubled")
         await self.http.aclose()
@@ -848,7 +1001,25 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--drain-seconds", type=float, default=180, help="most to wait for phones")
     p.add_argument("--push-wait", type=float, default=120, help="seconds to wait for pushes")
     p.add_argument("--no-pin", action="store_true", help="do not pin server and simulator")
+    p.add_argument("--grids", type=int, default=0, help="reports from the first N grids (0: all)")
+    p.add_argument("--push-burst", type=int, default=10000, help="pushes in the burst (0: none)")
+    p.add_argument("--push-burst-at", type=float, default=6, help="minute of the burst")
+    p.add_argument(
+        "--lease-seconds",
+        type=int,
+        default=60,
+        help="the server's push and city-link leases (a killed send's; the city's at least 15)."
+        " Keep it above the FCM sender's 30 s timeout: a send slower than the lease is claimed"
+        " and sent again by another relay",
+    )
     return p.parse_args(argv)
+
+
+STARTED = time.monotonic()
+
+
+def stamp(what: str) -> None:
+    print(f"[{time.monotonic() - STARTED:6.1f} s] {what}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -866,16 +1037,20 @@ def main(argv: list[str] | None = None) -> int:
     cleanup: list[Any] = []
     try:
         env: dict[str, str] = {
-            "CHENGYUN_PUSH_SENDER": "fcm",
-            "CHENGYUN_FCM_CREDENTIALS": "flood-fake",
             # A fixed key, as production has: tokens outlive a restart.
             "CHENGYUN_SECRET_KEY": "flood-day-" + uuid.uuid4().hex,
             "CHENGYUN_WS_SEND_RATE": "1000",
             "CHENGYUN_WS_SEND_BURST": "1000",
+            # A killed relay's claimed pushes go again after the lease: shorter than the
+            # default 120 s so that a run of minutes sees them.
+            "CHENGYUN_PUSH_LEASE_SECONDS": str(args.lease_seconds),
+            "CHENGYUN_CITY_LEASE_SECONDS": str(max(15, args.lease_seconds)),
         }
+        city = FakeCity()
+        env.update(city.env())
         fcm = FakeFcmProcess(work, sim_cpus)
         cleanup.append(fcm.stop)
-        env["FLOOD_FCM_URL"] = fcm.url
+        env.update(fcm.env())
         args.cluster = args.redis = args.moto = None
         if args.shape == "scaled":
             from tests.integration.private_services import PrivateCluster, PrivateRedis
@@ -906,11 +1081,17 @@ def main(argv: list[str] | None = None) -> int:
         cleanup.append(server.stop)
         server.run_cli("migrate")
         server.run_cli("seed-demo")
+        stamp("migrated and seeded")
         server.start()
         asyncio.run(server.until_live())
+        stamp("server answering")
 
         async def go() -> int:
-            return await Sim(args, server, fcm).run()
+            await city.start()
+            try:
+                return await Sim(args, server, fcm, city).run()
+            finally:
+                await city.stop()
 
         return asyncio.run(go())
     finally:

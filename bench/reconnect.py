@@ -10,7 +10,7 @@ the server answers. Prints the seconds until every socket is subscribed again an
 every one has every message, the server's CPU ms per socket over the storm, and checks
 that each socket saw every seq once, in order.
 
-    .venv/bin/python bench/reconnect.py [--members 3000] [--before 20] [--after 20]
+    .venv/bin/python bench/reconnect.py [--members 3000] [--before 20] [--after 20] [--procs 3]
 """
 
 from __future__ import annotations
@@ -87,10 +87,11 @@ async def _member(url: str, room: str, m: Member, state: dict[str, Any]) -> None
         await asyncio.sleep(base / 2 + random.random() * base / 2)
 
 
-def run_clients(conn: Any, url: str, room: str, tokens: list[str]) -> None:
+def run_clients(conn: Any, url: str, room: str, tokens: list[str], pin: bool = True) -> None:
     import uvloop
 
-    os.sched_setaffinity(0, {1})
+    if pin:
+        os.sched_setaffinity(0, {1})
     _raise_nofile()
 
     async def main() -> None:
@@ -286,11 +287,25 @@ def _py_spy(pid: int, out: str) -> subprocess.Popen[bytes]:
     )
 
 
-def _ask(parent: Any, cmd: dict[str, Any]) -> Any:
-    parent.send(cmd)
+def _ask(parents: list[Any], cmd: dict[str, Any]) -> list[Any]:
+    """Send ``cmd`` to every client process, then wait for each one's answer."""
+    for parent in parents:
+        parent.send(cmd)
+    return [_answer(parent, cmd) for parent in parents]
+
+
+def _answer(parent: Any, cmd: dict[str, Any]) -> Any:
     if not parent.poll(TIMEOUT + 60):
         raise RuntimeError(f"clients silent during {cmd}")
     return parent.recv()
+
+
+def _merge(outs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The storm over every client process: the last one back, the sums of the counts."""
+    merged = {k: max(o[k] for o in outs) for k in ("back", "caught_up")}
+    for k in ("wrong", "doubled", "missing", "connections"):
+        merged[k] = sum(o[k] for o in outs)
+    return merged
 
 
 def main() -> None:
@@ -300,6 +315,14 @@ def main() -> None:
     parser.add_argument("--after", type=int, default=20, help="messages during the storm")
     parser.add_argument(
         "--profile", metavar="FILE", help="py-spy the server over the storm (collapsed stacks)"
+    )
+    parser.add_argument(
+        "--procs", type=int, default=1, help="client processes the members are spread over"
+    )
+    parser.add_argument(
+        "--clients-unpinned",
+        action="store_true",
+        help="let the client processes run on any core (default: all on core 1)",
     )
     args = parser.parse_args()
     _raise_nofile()
@@ -321,40 +344,50 @@ def main() -> None:
         server = Server(env, port, Path(data_dir) / "serve.log")
         base = f"http://127.0.0.1:{port}"
         ctx = mp.get_context("spawn")
-        clients = None
+        clients: list[Any] = []
         try:
             server.start()
             room, poster, tokens = asyncio.run(_setup(base, args.members))
-            parent, child = ctx.Pipe()
-            clients = ctx.Process(
-                target=run_clients, args=(child, f"ws://127.0.0.1:{port}/api/v1/ws", room, tokens)
-            )
-            clients.start()
-            _ask(parent, {"op": "connected"})
+            parents = []
+            url = f"ws://127.0.0.1:{port}/api/v1/ws"
+            for i in range(args.procs):
+                parent, child = ctx.Pipe()
+                share = tokens[i :: args.procs]
+                proc = ctx.Process(
+                    target=run_clients, args=(child, url, room, share, not args.clients_unpinned)
+                )
+                proc.start()
+                parents.append(parent)
+                clients.append(proc)
+            _ask(parents, {"op": "connected"})
             asyncio.run(_post(base, room, poster, 1, args.before))
-            _ask(parent, {"op": "have", "seqs": args.before})
+            _ask(parents, {"op": "have", "seqs": args.before})
             server.kill9()
             restarted, up = server.start()
             assert server.proc is not None
             cpu0 = _cpu_seconds(server.proc.pid)
             spy = _py_spy(server.proc.pid, args.profile) if args.profile else None
-            parent.send({"op": "storm", "seqs": args.before + args.after})
+            storm = {"op": "storm", "seqs": args.before + args.after}
+            for parent in parents:
+                parent.send(storm)
             asyncio.run(_post(base, room, poster, args.before + 1, args.after))
-            if not parent.poll(TIMEOUT + 60):
-                raise RuntimeError("clients silent during the storm")
-            out = parent.recv()
+            out = _merge([_answer(parent, storm) for parent in parents])
             cpu = _cpu_seconds(server.proc.pid) - cpu0
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(60)
         finally:
-            if clients is not None:
-                clients.join(30)
-                if clients.is_alive():
-                    clients.kill()
+            for proc in clients:
+                proc.join(30)
+                if proc.is_alive():
+                    proc.kill()
             server.stop()
     n = args.members
-    print(f"\nreconnect storm, {n} members, {os.cpu_count()} cpus (server on core 0, clients on 1)")
+    where = "any core" if args.clients_unpinned else "core 1"
+    print(
+        f"\nreconnect storm, {n} members, {os.cpu_count()} cpus (server on core 0, "
+        f"{args.procs} client processes on {where})"
+    )
     print(f"  server answering after restart: {up - restarted:6.2f} s")
     print(f"  all {n} subscribed again:       {out['back'] - restarted:6.2f} s after the restart")
     total = args.before + args.after

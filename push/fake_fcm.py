@@ -35,6 +35,7 @@ from push.fcm_errors import BAD_REQUEST_TYPE, FCM_ERROR_TYPE
 __all__ = ["FakeFcm", "FakeReply", "ReceivedRequest", "StaticTokenCredential"]
 
 _START_TIMEOUT_SECONDS = 10
+_TOKEN_PATH = "/token"  # noqa: S105  # a path, not a password
 
 
 class _StaticGoogleCredentials(google.auth.credentials.Credentials):
@@ -216,6 +217,7 @@ class FakeFcm:
         self._ready = threading.Event()
         self._startup_error: BaseException | None = None
         self.port = 0
+        self.token_grants = 0  # OAuth grants answered at token_uri
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -298,6 +300,34 @@ class FakeFcm:
         """A credential the fake accepts (it checks the bearer token)."""
         return StaticTokenCredential(self.access_token)
 
+    @property
+    def token_uri(self) -> str:
+        """The fake's OAuth 2.0 token endpoint: it grants `access_token` to any assertion."""
+        return self.base_url + _TOKEN_PATH
+
+    def service_account(self) -> dict[str, Any]:
+        """A service-account JSON (a fresh RSA key) whose `token_uri` is the fake's: with
+        CHENGYUN_FCM_CREDENTIALS and CHENGYUN_FCM_ENDPOINT a server reaches the fake through
+        its production code path, the OAuth grant included."""
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        return {
+            "type": "service_account",
+            "project_id": self.project_id,
+            "private_key_id": "fake-fcm-key",
+            "private_key": pem,
+            "client_email": f"push@{self.project_id}.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": self.token_uri,
+        }
+
     def sender_options(self) -> dict[str, Any]:
         """Keyword arguments for `build_sender("fcm", ...)` / `FcmSender(...)`.
 
@@ -342,6 +372,11 @@ class FakeFcm:
     # -- the endpoint -------------------------------------------------------------------
 
     async def _handle(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and request.path == _TOKEN_PATH:
+            with self._lock:
+                self.token_grants += 1
+            grant = {"access_token": self.access_token, "expires_in": 3600, "token_type": "Bearer"}
+            return _json_response(200, grant)
         try:
             body = json.loads(request.body) if request.body else None
         except ValueError:

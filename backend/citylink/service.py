@@ -27,6 +27,8 @@ __all__ = ["LEASE", "MAX_ATTEMPTS", "event_body", "event_hooks", "relay_once"]
 log = logging.getLogger("chengyun.citylink")
 
 MAX_ATTEMPTS = 12
+#: The default claim lease (CHENGYUN_CITY_LEASE_SECONDS): a relay killed between claim and
+#: record leaves its rows to be sent again when it runs out.
 LEASE = timedelta(seconds=60)
 BATCH = 50
 
@@ -115,7 +117,7 @@ async def _claim(ctx: AppContext, now: datetime) -> list[tuple[int, bytes, int]]
         )
         rows = [r for r in rows if first.get(r.event_id) == r.id]
         for row in rows:
-            row.next_attempt_at = now + LEASE
+            row.next_attempt_at = now + timedelta(seconds=ctx.settings.city_lease_seconds)
         await session.commit()
         return [(r.id, msgspec.json.encode(r.body), r.attempts) for r in rows]
 

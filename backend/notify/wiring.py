@@ -15,12 +15,17 @@ __all__ = ["install"]
 
 
 def _sender_options(settings: Settings) -> dict[str, Any]:
-    if settings.push_sender == "fcm":
-        return {
-            "credentials": settings.fcm_credentials_file,
-            "project_id": settings.fcm_project_id,
-        }
-    return {}
+    if settings.push_sender != "fcm":
+        return {}
+    options: dict[str, Any] = {
+        "credentials": settings.fcm_credentials_file,
+        "project_id": settings.fcm_project_id,
+    }
+    if settings.fcm_endpoint:
+        options["base_url"] = settings.fcm_endpoint
+        # Cleartext has no ALPN to agree on HTTP/2: prior knowledge (h2c), as FCM speaks.
+        options["http1"] = settings.fcm_endpoint.startswith("https://")
+    return options
 
 
 def install(ctx: AppContext) -> NotifyService:

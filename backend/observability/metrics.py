@@ -7,6 +7,7 @@ scrape time, so nothing has to be kept in step.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from backend.db.engine import Database
 from backend.db.models import PushDelivery
 from backend.db.models.citylink import CityOutbox
+from backend.observability.looplag import LAG_BUCKETS
 
 if TYPE_CHECKING:
     from backend.rooms.hub import RoomHub
@@ -41,6 +43,12 @@ class _ScrapeCollector(Collector):
         sockets = GaugeMetricFamily("chengyun_ws_connections", "Open WebSocket connections.")
         sockets.add_metric([], hub.open_sockets)
         yield sockets
+
+        process = GaugeMetricFamily(
+            "chengyun_process", "The process that answered this scrape.", labels=["pid"]
+        )
+        process.add_metric([str(os.getpid())], 1)
+        yield process
 
         writes = CounterMetricFamily(
             "chengyun_ws_direct_writes",
@@ -119,6 +127,12 @@ class AppMetrics:
             "chengyun_room_fanout_seconds",
             "Time to hand one batch of room frames to the local sockets' queues.",
             buckets=_FANOUT_BUCKETS,
+            registry=self.registry,
+        )
+        self.loop_lag = Histogram(
+            "chengyun_event_loop_lag_seconds",
+            "How late a periodic 50 ms timer of this process ran: the event loop's stalls.",
+            buckets=LAG_BUCKETS,
             registry=self.registry,
         )
         self.push_results = Counter(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.context import AppContext
+from backend.observability.looplag import LoopLagProbe
 from backend.observability.metrics import AppMetrics
 
 __all__ = ["install"]
@@ -14,4 +15,7 @@ def install(ctx: AppContext) -> AppMetrics:
     ctx.metrics = metrics
     ctx.rooms.hub.fanout_observer = metrics.observe_fanout
     ctx.push_relay.on_result = metrics.count_push_result
+    probe = LoopLagProbe(metrics.loop_lag.observe)
+    ctx.on_startup.append(probe.start)
+    ctx.on_shutdown.append(probe.stop)
     return metrics

@@ -162,3 +162,20 @@ def test_every_503_problem_says_when_to_retry() -> None:
     assert problem_response(503, "unavailable", "down").headers["Retry-After"] == "5"
     r = problem_response(503, "unavailable", "busy", headers={"Retry-After": "1"})
     assert r.headers["Retry-After"] == "1"
+
+
+async def test_rows_a_dead_relay_claimed_go_again_when_the_set_lease_runs_out(
+    api: Any, app: Any, clock: Any
+) -> None:
+    from backend.citylink.service import _claim, relay_once
+
+    fake = FakeCity()
+    ctx = city_of(app, fake)
+    ctx.settings = ctx.settings.with_overrides(city_lease_seconds=15)
+    await report(api)
+    # A relay claims the row and dies before it sends (kill -9 between claim and record).
+    assert len(await _claim(ctx, ctx.now())) == 1
+    clock.advance(seconds=14)
+    assert await relay_once(ctx) == 0 and fake.calls == []  # still leased
+    clock.advance(seconds=2)
+    assert await relay_once(ctx) == 1  # CHENGYUN_CITY_LEASE_SECONDS, not a fixed minute
