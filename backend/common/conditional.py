@@ -26,19 +26,14 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 from litestar.serialization import encode_json
 
-from backend.common.views import ViewSlot
+from backend.common.views import LINK_EPOCH_SECONDS, ViewSlot, link_epoch, matches
 
 __all__ = ["LINK_EPOCH_SECONDS", "conditional_json", "etag_of", "link_epoch", "matches"]
 
-LINK_EPOCH_SECONDS = 300
 # The query of a signed media link (media/signing.py), ?exp=<seconds>&sig=<urlsafe base64>,
 # only as the value of a MediaUrls member: an object key can only be the encoder's own (a
 # quote in any text the caller wrote is escaped), so no text of theirs is ever left out.
 _LINK_QUERY = re.compile(rb'("(?:thumb|display|original)":"[^"\\]*)\?exp=\d+&sig=[A-Za-z0-9_\-=]+"')
-
-
-def link_epoch(now: float) -> int:
-    return int(now // LINK_EPOCH_SECONDS)
 
 
 def etag_of(body: bytes, epoch: int) -> str:
@@ -52,17 +47,6 @@ def _tag(body: bytes, epoch: int) -> tuple[str, bool]:
     if links:
         digest.update(b"links@%d" % epoch)
     return f'"{digest.hexdigest()}"', bool(links)
-
-
-def matches(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 weak comparison against a list of tags (or ``*``)."""
-    if not if_none_match:
-        return False
-    for tag in if_none_match.split(","):
-        tag = tag.strip()
-        if tag == "*" or tag.removeprefix("W/") == etag:
-            return True
-    return False
 
 
 def conditional_json(

@@ -40,7 +40,35 @@ from litestar import Request, Response
 from litestar.enums import MediaType
 from sqlalchemy.ext.asyncio import AsyncSession
 
-__all__ = ["GENERATION_KEY", "ViewCache", "ViewSlot", "next_sla_change"]
+__all__ = [
+    "GENERATION_KEY",
+    "LINK_EPOCH_SECONDS",
+    "ViewCache",
+    "ViewSlot",
+    "link_epoch",
+    "matches",
+    "next_sla_change",
+]
+
+#: A signed photo link's tag period: an answer with links is tagged per period (see
+#: ``backend.common.conditional``), so its tag changes when the period ends.
+LINK_EPOCH_SECONDS = 300
+
+
+def link_epoch(now: float) -> int:
+    return int(now // LINK_EPOCH_SECONDS)
+
+
+def matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison against a list of tags (or ``*``)."""
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == etag:
+            return True
+    return False
+
 
 #: ``session.info`` key: the generation when the request's session was opened.
 GENERATION_KEY = "view_generation"
@@ -137,8 +165,6 @@ class ViewCache:
     ) -> Response[Any] | None:
         """The kept answer (304 for its current tag), or None: build it. ``now``: the
         business clock (``ctx.now()``); ``link_now``: the photo links' (``MediaLinks``)."""
-        from backend.common.conditional import link_epoch, matches
-
         key = self.key(request, caller)
         kept = self._kept.get(key)
         if kept is None:
