@@ -59,7 +59,7 @@ def _writes_seen(statement: str, context: Any) -> bool:
 
 def _info(connection: Any) -> dict[Any, Any] | None:
     try:
-        return connection.info  # type: ignore[no-any-return]
+        return connection.info  # type: ignore[no-any-return]  # the connection is a driver object typed Any
     except (AttributeError, NotImplementedError):  # the dialect's first-connect probe
         return None
 
