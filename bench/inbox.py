@@ -31,8 +31,8 @@ from backend.db.migrate import upgrade_head  # noqa: E402
 from backend.db.models import InboxCounter, Org, Task  # noqa: E402
 from backend.inbox.service import close_tasks, open_task  # noqa: E402
 from backend.orgs.seed import seed_demo  # noqa: E402
-from backend.settings import Settings  # noqa: E402
 from bench._scratch import run_on_scratch_database  # noqa: E402
+from tests.conftest import in_process_settings  # noqa: E402
 
 TASKS = 5000
 USER = "street01a"
@@ -86,17 +86,7 @@ async def main(url: str, data_dir: Path) -> None:
     now = datetime.now(UTC)
     await asyncio.to_thread(upgrade_head, url)
     street = await load(url, now)
-    app = create_app(
-        Settings(
-            env="test",
-            data_dir=data_dir,
-            database_url=url,
-            scheduler_enabled=False,
-            push_sender="memory",
-            password_profile="fast",
-            log_level="WARNING",
-        )
-    )
+    app = create_app(in_process_settings(url, data_dir, log_level="WARNING"))
     ctx = app.state["ctx"]
     async with app.lifespan():
         transport = httpx.ASGITransport(app=app)

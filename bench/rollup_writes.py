@@ -77,8 +77,7 @@ async def main() -> None:
     import httpx
 
     from backend.app import create_app
-    from backend.settings import Settings
-    from tests.conftest import Api, _seed_into, running
+    from tests.conftest import Api, _seed_into, in_process_settings, running
     from tests.integration.flows import body_for, report
 
     name = f"cy_bench_rollw_{uuid.uuid4().hex[:8]}"
@@ -89,12 +88,7 @@ async def main() -> None:
     try:
         await asyncio.to_thread(_seed_into, url)
         tmp = Path(tempfile.mkdtemp(prefix="cy-rollw-bench-"))
-        settings = Settings(
-            env="test", data_dir=tmp, database_url=url, media_dir=tmp / "media",
-            scheduler_enabled=False, push_sender="memory", password_profile="fast",
-            log_level="WARNING",
-        )  # fmt: skip
-        app = create_app(settings)
+        app = create_app(in_process_settings(url, tmp, log_level="WARNING"))
         db = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
         totals: dict[str, list[float]] = {m: [0.0, 0.0, 0.0] for m in MODES}
         async with running(app):

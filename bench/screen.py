@@ -65,16 +65,10 @@ async def _api_reads(url: str, runs: int) -> None:
     import httpx
 
     from backend.app import create_app
-    from backend.settings import Settings
-    from tests.conftest import running
+    from tests.conftest import in_process_settings, running
 
     tmp = Path(tempfile.mkdtemp(prefix="cy-screen-bench-"))
-    settings = Settings(
-        env="test", data_dir=tmp, database_url=url, media_dir=tmp / "media",
-        scheduler_enabled=False, push_sender="memory", password_profile="fast",
-        log_level="WARNING",
-    )  # fmt: skip
-    app = create_app(settings)
+    app = create_app(in_process_settings(url, tmp, log_level="WARNING"))
     now = datetime.now(UTC)
     async with running(app):
         transport = httpx.ASGITransport(app=app)

@@ -29,9 +29,9 @@ from backend.db.engine import Database  # noqa: E402
 from backend.db.migrate import upgrade_head  # noqa: E402
 from backend.db.models import Org, Task  # noqa: E402
 from backend.orgs.seed import seed_demo  # noqa: E402
-from backend.settings import Settings  # noqa: E402
 from backend.sla.sweep import sla_sweep  # noqa: E402
 from bench._scratch import run_on_scratch_database  # noqa: E402
+from tests.conftest import in_process_settings  # noqa: E402
 
 TOTAL = 100_000
 DUE_SHARE = 0.01
@@ -90,16 +90,7 @@ async def main(url: str, data_dir: Path) -> None:
     await load(url, now)
     due = int(TOTAL * DUE_SHARE)
     print(f"loaded {TOTAL:,} open tasks ({due:,} due) in {time.perf_counter() - t:.1f} s")
-    settings = Settings(
-        env="test",
-        data_dir=data_dir,
-        database_url=url,
-        scheduler_enabled=False,
-        push_sender="memory",
-        password_profile="fast",
-        log_level="WARNING",
-    )
-    app = create_app(settings)
+    app = create_app(in_process_settings(url, data_dir, log_level="WARNING"))
     ctx = app.state["ctx"]
     ctx.clock = lambda: now
     try:

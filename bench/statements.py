@@ -30,8 +30,13 @@ from sqlalchemy import event, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backend.settings import Settings  # noqa: E402
-from tests.conftest import _pg_admin_dsn, _pg_exec, _seed_into, running  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    _pg_admin_dsn,
+    _pg_exec,
+    _seed_into,
+    in_process_settings,
+    running,
+)
 from tests.integration.demo import grid_point  # noqa: E402
 
 CATEGORIES = ("garbage_exposed", "graffiti", "dead_animal")
@@ -61,16 +66,7 @@ async def run(url: str, tmp: Path, show: bool) -> None:
 
     await asyncio.to_thread(_seed_into, url)
     logging.disable(logging.INFO)
-    settings = Settings(
-        env="test",
-        data_dir=tmp,
-        database_url=url,
-        media_dir=tmp / "media",
-        scheduler_enabled=False,
-        push_sender="memory",
-        password_profile="fast",
-    )
-    app = create_app(settings)
+    app = create_app(in_process_settings(url, tmp))
     ctx = app.state["ctx"]
     seen: list[str] = []
     recording = False

@@ -237,16 +237,11 @@ async def _measure(url: str, now: datetime, runs: int) -> None:
     from sqlalchemy import text
 
     from backend.app import create_app
-    from backend.settings import Settings
-    from tests.conftest import running
+    from tests.conftest import in_process_settings, running
 
     tmp = Path(tempfile.mkdtemp(prefix="cy-stats-bench-"))
-    settings = Settings(
-        env="test", data_dir=tmp, database_url=url, media_dir=tmp / "media",
-        scheduler_enabled=False, push_sender="memory", password_profile="fast",
-        log_level="WARNING",  # access lines would drown the table
-    )  # fmt: skip
-    app = create_app(settings)
+    # WARNING: access lines would drown the table.
+    app = create_app(in_process_settings(url, tmp, log_level="WARNING"))
     ctx = app.state["ctx"]
     ctx.clock = lambda: now
     async with running(app):

@@ -126,17 +126,25 @@ class FakeClock:
         self.now += timedelta(**delta)
 
 
-@pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def in_process_settings(database_url: str, data_dir: Path, **extra: Any) -> Settings:
+    """Settings for an app driven in this process (tests and benchmarks): the database
+    given, media under ``data_dir``, no scheduler, pushes kept in memory, fast password
+    hashing; ``extra`` sets anything else (``log_level="WARNING"`` for a benchmark)."""
     return Settings(
         env="test",
-        data_dir=tmp_path,
+        data_dir=data_dir,
         database_url=database_url,
-        media_dir=tmp_path / "media",
+        media_dir=data_dir / "media",
         scheduler_enabled=False,
         push_sender="memory",
         password_profile="fast",
+        **extra,
     )
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return in_process_settings(database_url, tmp_path)
 
 
 @pytest.fixture

@@ -20,8 +20,7 @@ from sqlalchemy import text
 
 from backend.db.engine import Database
 from backend.scheduler.leader import LOCK_KEY, LeaderLock
-from backend.settings import Settings
-from tests.conftest import _pg_exec, _seed_into, running
+from tests.conftest import _pg_exec, _seed_into, in_process_settings, running
 from tests.integration.demo import grid_point
 from tests.integration.private_services import PrivateCluster, pg_binaries
 
@@ -51,16 +50,7 @@ def cluster() -> Iterator[PrivateCluster]:
 async def client(cluster: PrivateCluster, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     from backend.app import create_app
 
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path,
-        database_url=f"{cluster.url}/cy",
-        media_dir=tmp_path / "media",
-        scheduler_enabled=False,
-        push_sender="memory",
-        password_profile="fast",
-    )
-    app = create_app(settings)
+    app = create_app(in_process_settings(f"{cluster.url}/cy", tmp_path))
     async with running(app):
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
